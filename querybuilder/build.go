@@ -1,0 +1,64 @@
+package querybuilder
+
+import (
+	"net/http"
+	"strings"
+
+	"github.com/rowgate/rowgate/querybuilder/catalog"
+)
+
+// Build parses r's query string and body and builds the one statement that
+// answers r on the table or view r names. Every error is an *Error with
+// the status and code PostgREST would answer with.
+func Build(cat *catalog.Catalog, r *Request) (*Plan, error) {
+	p, err := build(cat, r)
+	if err != nil {
+		return nil, err
+	}
+	return p, nil
+}
+
+func build(cat *catalog.Catalog, r *Request) (*Plan, *Error) {
+	// The relation.
+	schema := r.Schema
+	if schema == "" && len(cat.Schemas) > 0 {
+		schema = cat.Schemas[0]
+	}
+	t, ok := cat.Table(schema, r.Resource)
+	if !ok {
+		return nil, tableNotFound(schema, r.Resource)
+	}
+
+	// The preferences that need checking before anything runs.
+	if r.Prefer.Handling == "strict" && len(r.Prefer.Invalid) > 0 {
+		return nil, &Error{
+			Status:  http.StatusBadRequest,
+			Code:    "PGRST122",
+			Message: "Invalid preferences given with handling=strict",
+			Details: "Invalid preferences: " + strings.Join(r.Prefer.Invalid, ", "),
+		}
+	}
+
+	q, err := parseQuery(r.RawQuery)
+	if err != nil {
+		return nil, err
+	}
+	switch r.Method {
+	case "GET", "HEAD":
+		return buildRead(t, q, r)
+	case "POST":
+		return buildInsert(t, q, r)
+	case "PATCH":
+		return buildUpdate(t, q, r)
+	case "PUT":
+		return buildPut(t, q, r)
+	case "DELETE":
+		return buildDelete(t, q, r)
+	default:
+		return nil, &Error{
+			Status:  http.StatusMethodNotAllowed,
+			Code:    "PGRST117",
+			Message: "Unsupported HTTP method: " + r.Method,
+		}
+	}
+}

@@ -1,0 +1,111 @@
+package querybuilder
+
+import (
+	sq "github.com/Masterminds/squirrel"
+
+	"github.com/rowgate/rowgate/querybuilder/catalog"
+)
+
+// whereSQL renders the filters and logic trees of q on table t.
+func whereSQL(t *catalog.Table, qual string, q *Query) ([]frag, *Error) {
+	var out []frag
+	for _, f := range q.Filters {
+		w, err := filterSQL(t, qual, f)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, w)
+	}
+	for _, tree := range q.Logic {
+		w, err := logicSQL(t, qual, tree)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, w)
+	}
+	return out, nil
+}
+
+// selectItems is q's select tree, or * when there is none.
+func selectItems(q *Query) []SelectItem {
+	if q.Select == nil {
+		return []SelectItem{{Star: true}}
+	}
+	return q.Select
+}
+
+// buildRead builds a GET or HEAD:
+//
+//	SELECT count(*), <total or -1>, <body>, <headers>, <status>
+//	FROM (SELECT <select> FROM "s"."t" WHERE ... ORDER BY ... LIMIT n OFFSET m) pgrst_t
+//
+// Prefer: count=exact adds (SELECT count(*) FROM "s"."t" WHERE ...) as the
+// total. count=planned and count=estimated are answered with the exact
+// count too: rowgate has no estimate yet, so on big tables they cost as
+// much as exact. HEAD builds no body (NULL) but still counts the page.
+func buildRead(t *catalog.Table, q *Query, r *Request) (*Plan, *Error) {
+	table := qualifiedName(t.Schema, t.Name)
+	qual := quoteIdent(t.Name)
+
+	cols, err := projection(t, qual, selectItems(q))
+	if err != nil {
+		return nil, err
+	}
+	where, err := whereSQL(t, qual, q)
+	if err != nil {
+		return nil, err
+	}
+	order, err := orderSQL(t, qual, q.Order)
+	if err != nil {
+		return nil, err
+	}
+
+	// The page.
+	inner := sq.Select().From(table)
+	for _, c := range selectList(cols, r.Media == MediaCSV) {
+		inner = inner.Column(c)
+	}
+	for _, w := range where {
+		inner = inner.Where(w)
+	}
+	for _, o := range order {
+		inner = inner.OrderByClause(o)
+	}
+	offset, limit := page(q, r)
+	if limit >= 0 {
+		inner = inner.Limit(uint64(limit))
+	}
+	if offset > 0 {
+		inner = inner.Offset(uint64(offset))
+	}
+
+	// The result around it.
+	res := result{media: r.Media, body: bodyRows, cols: cols, maxAffected: -1, stripNulls: r.StripNulls}
+	if r.Method == "HEAD" {
+		res.body = bodyNone
+	}
+	if r.Prefer.Count != "" {
+		counter := sq.Select("count(*)").From(table)
+		for _, w := range where {
+			counter = counter.Where(w)
+		}
+		if res.total, err = sqlizeErr(counter); err != nil {
+			return nil, err
+		}
+	}
+	sql, args, err := finish(inner, nil, res)
+	if err != nil {
+		return nil, err
+	}
+	return &Plan{SQL: sql, Args: args, ReadOnly: true, Offset: offset, MaxAffected: -1}, nil
+}
+
+// sqlizeErr is sqlize with the error turned into an *Error (a squirrel
+// error means a bug here, not a bad request).
+func sqlizeErr(s sq.Sqlizer) (frag, *Error) {
+	f, err := sqlize(s)
+	if err != nil {
+		return frag{}, internalError(err)
+	}
+	return f, nil
+}

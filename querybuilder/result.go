@@ -1,0 +1,151 @@
+package querybuilder
+
+import (
+	"strconv"
+	"strings"
+
+	sq "github.com/Masterminds/squirrel"
+)
+
+// Alias names used in generated SQL. They cannot clash with catalog names
+// because they only name subqueries and CTEs, never the base relation.
+const (
+	pageAlias    = "pgrst_t"
+	sourceAlias  = "pgrst_source"
+	payloadAlias = "pgrst_payload"
+	bodyAlias    = "pgrst_body"
+)
+
+// bodyKind says what the body column of the result holds.
+type bodyKind int
+
+const (
+	bodyNone bodyKind = iota // NULL
+	bodyRows                 // the rows in the request's media type
+	bodyKeys                 // JSON array of primary-key objects (Location)
+)
+
+// result describes the outer statement that turns the page subquery
+// pgrst_t into the five result columns.
+type result struct {
+	media Media
+	body  bodyKind
+	// cols are the page's columns (for the CSV header and key objects).
+	cols []outCol
+	// total is the total_result_set expression; empty means -1.
+	total frag
+	// maxAffected, when >= 0, makes the statement fail when the page has
+	// more rows (see maxAffectedSQL).
+	maxAffected int64
+	// exactlyOne makes the statement fail unless the page holds one row:
+	// a write asked for as a single object must not commit otherwise.
+	exactlyOne bool
+	// stripNulls drops null-valued keys from JSON rows (nulls=stripped).
+	stripNulls bool
+}
+
+// Markers of the errors a statement raises on purpose (see guardSQL). The
+// gateway recognises them in SQLSTATE 22P02 messages.
+const (
+	MaxAffectedMarker = "PGRST124 max-affected exceeded: "
+	SingleRowMarker   = "PGRST116 rows affected: "
+)
+
+// positionalName is the name of the i-th page column for CSV bodies.
+func positionalName(i int) string { return "pgrst_c" + strconv.Itoa(i+1) }
+
+// finish wraps the page subquery into the five-column result and numbers
+// the placeholders. prefix is a WITH clause for writes, or nil.
+func finish(inner sq.SelectBuilder, prefix sq.Sqlizer, res result) (string, []any, *Error) {
+	pageTotal := rawf("count(*)")
+	switch {
+	case res.maxAffected >= 0:
+		pageTotal = guardSQL("count(*) > ?::bigint", MaxAffectedMarker, res.maxAffected)
+	case res.exactlyOne:
+		pageTotal = guardSQL("count(*) <> 1", SingleRowMarker)
+	}
+	total := res.total
+	if total.sql == "" {
+		total = rawf("-1")
+	}
+
+	outer := sq.Select().
+		Column(pageTotal.wrap("(", ")::bigint AS page_total")).
+		Column(total.wrap("(", ")::bigint AS total_result_set")).
+		Column(bodySQL(res).wrap("", " AS body")).
+		Column(rawf("nullif(current_setting('response.headers', true), '') AS response_headers")).
+		Column(rawf("nullif(current_setting('response.status', true), '') AS response_status")).
+		FromSelect(inner, pageAlias)
+	if prefix != nil {
+		outer = outer.PrefixExpr(prefix)
+	}
+	sql, args, err := outer.PlaceholderFormat(sq.Dollar).ToSql()
+	if err != nil {
+		return "", nil, internalError(err)
+	}
+	return sql, args, nil
+}
+
+// guardSQL counts the page and fails the statement when cond holds, so the
+// whole transaction rolls back. Without a helper function SQL cannot raise
+// an error of its own, so the count is cast from a text that is not a
+// number: the error is SQLSTATE 22P02 with a message holding marker and
+// the count, which the gateway maps to the PostgREST error. The count
+// inside the text keeps the planner from folding the cast early.
+func guardSQL(cond, marker string, args ...any) frag {
+	return argf("CASE WHEN "+cond+" THEN ('"+marker+"' || count(*))::bigint "+
+		"ELSE count(*) END", args...)
+}
+
+// bodySQL is the body column's expression.
+func bodySQL(res result) frag {
+	page := pageAlias + ".*"
+	if res.stripNulls {
+		page = "json_strip_nulls(row_to_json(" + page + "))"
+	}
+	switch {
+	case res.body == bodyNone:
+		return rawf("NULL::text")
+	case res.body == bodyKeys:
+		pairs := make([]frag, len(res.cols))
+		for i, c := range res.cols {
+			pairs[i] = argf("?::text, "+pageAlias+"."+quoteIdent(c.name), c.name)
+		}
+		return joinFrags(pairs, ", ").wrap("coalesce(json_agg(json_build_object(", ")), '[]')::text")
+	case res.media == MediaObject:
+		return rawf("(json_agg(" + page + ")->0)::text")
+	case res.media == MediaCSV:
+		return csvSQL(res.cols)
+	default:
+		return rawf("coalesce(json_agg(" + page + "), '[]')::text")
+	}
+}
+
+// csvSQL builds a CSV body: the header line (bound as one value) and one
+// line per row, fields quoted when they contain a quote, comma or line
+// break, NULL as an empty field. The page columns are named positionally.
+func csvSQL(cols []outCol) frag {
+	names := make([]string, len(cols))
+	fields := make([]string, len(cols))
+	for i, c := range cols {
+		names[i] = csvField(c.name)
+		v := pageAlias + "." + quoteIdent(positionalName(i)) + "::text"
+		fields[i] = "CASE WHEN " + v + " IS NULL THEN '' " +
+			"WHEN " + v + ` ~ '[",\r\n]' THEN '"' || replace(` + v + `, '"', '""') || '"' ` +
+			"ELSE " + v + " END"
+	}
+	row := strings.Join(fields, " || ',' || ")
+	if row == "" {
+		row = "''"
+	}
+	return argf("(?::text || coalesce(E'\\n' || string_agg("+row+", E'\\n'), ''))",
+		strings.Join(names, ","))
+}
+
+// csvField quotes one CSV field when it needs it.
+func csvField(s string) string {
+	if strings.ContainsAny(s, "\",\r\n") {
+		return `"` + strings.ReplaceAll(s, `"`, `""`) + `"`
+	}
+	return s
+}
