@@ -1,0 +1,75 @@
+package rls
+
+import (
+	"encoding/json"
+	"strings"
+)
+
+// settingsSQL publishes a request's identity and context as
+// transaction-local settings in one statement. search_path comes first and
+// role before the claims, as PostgREST orders them. The role is a bound
+// parameter like every other value.
+const settingsSQL = "SELECT " +
+	"pg_catalog.set_config('search_path', $1, true), " +
+	"pg_catalog.set_config('role', $2, true), " +
+	"pg_catalog.set_config('request.jwt.claims', $3, true), " +
+	"pg_catalog.set_config('request.method', $4, true), " +
+	"pg_catalog.set_config('request.path', $5, true), " +
+	"pg_catalog.set_config('request.headers', $6, true), " +
+	"pg_catalog.set_config('request.cookies', $7, true)"
+
+// settingsReadOnlySQL is settingsSQL that also makes the transaction read
+// only. Turning read-only on is allowed at any point of a transaction.
+const settingsReadOnlySQL = settingsSQL +
+	", pg_catalog.set_config('transaction_read_only', 'on', true)"
+
+// settings returns the settings statement and its parameter values (text)
+// for env.
+func settings(env *Env) (string, [][]byte) {
+	claims := env.Claims
+	if len(claims) == 0 {
+		// Policies can still ask auth.role().
+		claims, _ = json.Marshal(map[string]string{"role": env.Role})
+	}
+	vals := [][]byte{
+		[]byte(SearchPath(env.SearchPath)),
+		[]byte(env.Role),
+		claims,
+		[]byte(env.Method),
+		[]byte(env.Path),
+		jsonOrEmpty(env.Headers),
+		jsonOrEmpty(env.Cookies),
+	}
+	if env.ReadOnly {
+		return settingsReadOnlySQL, vals
+	}
+	return settingsSQL, vals
+}
+
+// jsonOrEmpty returns b, or an empty JSON object when b is empty.
+func jsonOrEmpty(b []byte) []byte {
+	if len(b) == 0 {
+		return []byte("{}")
+	}
+	return b
+}
+
+// SearchPath returns schemas as a search_path value: each name a quoted
+// identifier, joined by commas. Names are used verbatim, so "Api" and "api"
+// are different schemas.
+func SearchPath(schemas []string) string {
+	var sb strings.Builder
+	for i, s := range schemas {
+		if i > 0 {
+			sb.WriteString(", ")
+		}
+		sb.WriteString(QuoteIdent(s))
+	}
+	return sb.String()
+}
+
+// QuoteIdent quotes name as a PostgreSQL identifier, doubling any double
+// quote inside it.
+func QuoteIdent(name string) string {
+	return `"` + strings.ReplaceAll(name, `"`, `""`) + `"`
+}
