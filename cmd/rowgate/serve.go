@@ -1,0 +1,280 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+
+	"github.com/rowgate/rowgate/gateway"
+	"github.com/rowgate/rowgate/jwks"
+	"github.com/rowgate/rowgate/querybuilder/catalog"
+	"github.com/rowgate/rowgate/rls"
+	pgsql "github.com/rowgate/rowgate/sql"
+)
+
+// runServe implements `rowgate serve`.
+func runServe(ctx context.Context, args []string, stdout io.Writer, environ []string) error {
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	configPath := fs.String("config", "", "PostgREST-style config file")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() == 1 && *configPath == "" {
+		// PostgREST takes the config file as its only argument.
+		*configPath = fs.Arg(0)
+	}
+	cfg, err := loadConfig(*configPath, environ)
+	if err != nil {
+		return err
+	}
+	logger := newLogger(cfg.LogLevel, stdout)
+	for _, k := range cfg.unknownKeys {
+		logger.Warn("unknown setting ignored", "key", k)
+	}
+	for _, k := range cfg.ignoredKeys {
+		logger.Warn("PostgREST setting not supported by rowgate, ignored", "key", k)
+	}
+
+	a, err := newApp(ctx, cfg, logger)
+	if err != nil {
+		return err
+	}
+	defer a.close()
+	return a.serve(ctx, nil)
+}
+
+// app is one running gateway: its pool, keys, schema cache and servers.
+type app struct {
+	cfg      Config
+	log      *slog.Logger
+	pool     *pgxpool.Pool
+	verifier *jwks.Verifier
+	registry *prometheus.Registry
+	handler  http.Handler
+
+	// catalog is swapped whole on reload; requests load it without locks.
+	catalog atomic.Pointer[catalog.Catalog]
+	// reloadMu serialises reloads.
+	reloadMu sync.Mutex
+}
+
+// newApp connects to the database, loads the schema cache and the keys,
+// and builds the HTTP handler. It does not listen yet.
+func newApp(ctx context.Context, cfg Config, logger *slog.Logger) (*app, error) {
+	a := &app{cfg: cfg, log: logger, registry: prometheus.NewRegistry()}
+	a.registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+
+	// The pool logs in as the authenticator role and must not bypass RLS.
+	poolCfg, err := pgxpool.ParseConfig(cfg.DBURI)
+	if err != nil {
+		return nil, fmt.Errorf("db-uri: %w", err)
+	}
+	poolCfg.MaxConns = int32(cfg.DBPool)
+	a.pool, err = pgxpool.NewWithConfig(ctx, poolCfg)
+	if err != nil {
+		return nil, fmt.Errorf("db-uri: cannot create pool: %w", err)
+	}
+	if err := rls.CheckLogin(ctx, a.pool, cfg.DevMode); err != nil {
+		a.pool.Close()
+		return nil, err
+	}
+
+	// Schema cache and keys.
+	if err := a.reload(ctx); err != nil {
+		a.pool.Close()
+		return nil, err
+	}
+	a.verifier, err = jwks.New(ctx, jwtConfig(cfg, logger))
+	if err != nil {
+		a.pool.Close()
+		return nil, err
+	}
+
+	a.handler = gateway.New(gateway.Options{
+		Auth:               a.verifier,
+		DB:                 rls.NewRunner(a.pool),
+		Catalog:            a.catalog.Load,
+		MaxRows:            cfg.DBMaxRows,
+		ExtraSearchPath:    cfg.DBExtraSearchPath,
+		TxEnd:              cfg.DBTxEnd,
+		CORSAllowedOrigins: cfg.ServerCORSAllowedOrigins,
+		Logger:             logger,
+	})
+	return a, nil
+}
+
+// jwtConfig maps the PostgREST JWT settings onto the verifier's.
+func jwtConfig(cfg Config, logger *slog.Logger) jwks.Config {
+	jc := jwks.Config{
+		JWKSURL:         cfg.JWTJWKSURL,
+		Audience:        cfg.JWTAud,
+		Issuer:          cfg.JWTIssuer,
+		RoleClaimKey:    cfg.JWTRoleClaimKey,
+		DefaultRole:     cfg.JWTDefaultRole,
+		AnonRole:        cfg.DBAnonRole,
+		CacheMaxEntries: cfg.JWTCacheMaxEntries,
+		Logger:          logger,
+	}
+	secret := strings.TrimSpace(cfg.JWTSecret)
+	switch {
+	case secret == "":
+	case strings.HasPrefix(secret, "{"):
+		jc.JWKS = []byte(secret)
+	case strings.HasPrefix(secret, "-----BEGIN"):
+		jc.PEM = []byte(secret)
+	case cfg.JWTSecretIsBase64:
+		// validate has already checked that it decodes.
+		jc.Secret, _ = configDecodeBase64(secret)
+	default:
+		jc.Secret = []byte(cfg.JWTSecret)
+	}
+	return jc
+}
+
+// reload loads a fresh schema cache and swaps it in.
+func (a *app) reload(ctx context.Context) error {
+	a.reloadMu.Lock()
+	defer a.reloadMu.Unlock()
+	start := time.Now()
+	cat, err := pgsql.LoadCatalog(ctx, a.pool, a.cfg.DBSchemas)
+	if err != nil {
+		return fmt.Errorf("cannot load the schema cache: %w", err)
+	}
+	a.catalog.Store(cat)
+	a.log.Info("schema cache loaded", "tables", len(cat.Tables), "duration", time.Since(start))
+	return nil
+}
+
+// ready reports what keeps the gateway from serving, or nil.
+func (a *app) ready(ctx context.Context) error {
+	if a.catalog.Load() == nil {
+		return errors.New("schema cache not loaded")
+	}
+	if err := a.pool.Ping(ctx); err != nil {
+		return fmt.Errorf("database unreachable: %w", err)
+	}
+	return a.verifier.Ready()
+}
+
+// serve listens on the API and admin ports until ctx ends, then shuts down
+// gracefully. When started is not nil it receives the API address.
+func (a *app) serve(ctx context.Context, started chan<- string) error {
+	apiLn, err := net.Listen(listenNetwork(a.cfg.ServerHost),
+		hostPort(listenHost(a.cfg.ServerHost), a.cfg.ServerPort))
+	if err != nil {
+		return fmt.Errorf("server-port: %w", err)
+	}
+	servers := []*http.Server{a.httpServer(a.handler)}
+	listeners := []net.Listener{apiLn}
+	if a.cfg.AdminServerPort != 0 {
+		host := a.cfg.AdminServerHost
+		if host == "" {
+			host = a.cfg.ServerHost
+		}
+		adminLn, err := net.Listen(listenNetwork(host), hostPort(listenHost(host), a.cfg.AdminServerPort))
+		if err != nil {
+			apiLn.Close()
+			return fmt.Errorf("admin-server-port: %w", err)
+		}
+		ready := func() error {
+			rctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+			defer cancel()
+			return a.ready(rctx)
+		}
+		servers = append(servers, a.httpServer(gateway.AdminHandler(ready, a.registry)))
+		listeners = append(listeners, adminLn)
+	}
+
+	// SIGUSR1 reloads the schema cache, as in PostgREST.
+	usr1 := make(chan os.Signal, 1)
+	signal.Notify(usr1, syscall.SIGUSR1)
+	defer signal.Stop(usr1)
+
+	errc := make(chan error, len(servers))
+	for i, srv := range servers {
+		go func() { errc <- srv.Serve(listeners[i]) }()
+	}
+	a.log.Info("listening", "address", apiLn.Addr().String())
+	if started != nil {
+		started <- apiLn.Addr().String()
+	}
+
+	for {
+		select {
+		case <-usr1:
+			if err := a.reload(ctx); err != nil {
+				a.log.Error("schema cache reload failed; keeping the old one", "error", err)
+			}
+			continue
+		case err := <-errc:
+			return err
+		case <-ctx.Done():
+		}
+		break
+	}
+
+	// Stop accepting, let requests in flight finish within a bound.
+	a.log.Info("shutting down")
+	sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	for _, srv := range servers {
+		_ = srv.Shutdown(sctx)
+	}
+	return nil
+}
+
+func (a *app) httpServer(h http.Handler) *http.Server {
+	return &http.Server{
+		Handler:           h,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       60 * time.Second,
+		WriteTimeout:      120 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          slog.NewLogLogger(a.log.Handler(), slog.LevelWarn),
+	}
+}
+
+func (a *app) close() {
+	if a.verifier != nil {
+		a.verifier.Close()
+	}
+	a.pool.Close()
+}
+
+func hostPort(host string, port int) string {
+	return net.JoinHostPort(host, strconv.Itoa(port))
+}
+
+// newLogger maps PostgREST's log levels onto slog.
+func newLogger(level string, w io.Writer) *slog.Logger {
+	lvl := slog.LevelError
+	switch level {
+	case "crit":
+		lvl = slog.LevelError + 4
+	case "warn":
+		lvl = slog.LevelWarn
+	case "info":
+		lvl = slog.LevelInfo
+	case "debug":
+		lvl = slog.LevelDebug
+	}
+	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: lvl}))
+}

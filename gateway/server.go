@@ -1,0 +1,98 @@
+// Package gateway is rowgate's HTTP edge: it routes PostgREST-style
+// requests, negotiates media types, resolves the caller's identity, hands
+// the request to the query builder and the RLS runner, and writes
+// PostgreSQL's JSON back with PostgREST's statuses, headers and errors.
+package gateway
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/rowgate/rowgate/jwks"
+	"github.com/rowgate/rowgate/querybuilder/catalog"
+	"github.com/rowgate/rowgate/rls"
+)
+
+// Authenticator resolves an Authorization header to an identity.
+// [jwks.Verifier] implements it.
+type Authenticator interface {
+	Identify(ctx context.Context, authorization string) (*jwks.Identity, error)
+}
+
+// Executor runs one statement in one transaction under an identity.
+// [rls.Runner] implements it.
+type Executor interface {
+	Run(ctx context.Context, env *rls.Env, sql string, args []any) (*rls.Result, error)
+}
+
+// Options configures a [Server].
+type Options struct {
+	Auth Authenticator
+	DB   Executor
+	// Catalog returns the current schema cache snapshot; it is called once
+	// per request and must not block.
+	Catalog func() *catalog.Catalog
+	// MaxRows caps every read (db-max-rows); 0 means no cap.
+	MaxRows int64
+	// ExtraSearchPath is appended to the request's schema in search_path
+	// (db-extra-search-path).
+	ExtraSearchPath []string
+	// TxEnd is db-tx-end: commit (default), commit-allow-override,
+	// rollback or rollback-allow-override.
+	TxEnd string
+	// CORSAllowedOrigins limits CORS to these origins; empty allows any.
+	CORSAllowedOrigins []string
+	// BodyLimit is the largest request body accepted, in bytes; 0 means
+	// 10 MiB.
+	BodyLimit int64
+	// Logger receives one access line per request; nil discards them.
+	Logger *slog.Logger
+}
+
+// Server serves the Data API.
+type Server struct {
+	opts Options
+	echo *echo.Echo
+	log  *slog.Logger
+}
+
+// New builds a Server. It panics when a required option is missing, since
+// that is a wiring mistake.
+func New(opts Options) *Server {
+	if opts.Auth == nil || opts.DB == nil || opts.Catalog == nil {
+		panic("gateway: Auth, DB and Catalog are required")
+	}
+	if opts.BodyLimit == 0 {
+		opts.BodyLimit = 10 << 20
+	}
+	if opts.TxEnd == "" {
+		opts.TxEnd = "commit"
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.DiscardHandler)
+	}
+
+	s := &Server{opts: opts, echo: echo.New(), log: opts.Logger}
+	e := s.echo
+	e.HideBanner = true
+	e.HidePort = true
+	e.HTTPErrorHandler = s.writeError
+	e.Use(s.accessLog, s.recoverPanics, s.cors)
+
+	methods := []string{http.MethodGet, http.MethodHead, http.MethodPost,
+		http.MethodPatch, http.MethodPut, http.MethodDelete}
+	e.Match(methods, "/:resource", s.handleTable)
+	e.Match([]string{http.MethodOptions}, "/*", s.handleOptions)
+	e.RouteNotFound("/*", func(c echo.Context) error {
+		return newError(http.StatusNotFound, "PGRST125", "Invalid path specified in request URL", "")
+	})
+	return s
+}
+
+// ServeHTTP makes Server an [http.Handler].
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	s.echo.ServeHTTP(w, r)
+}
