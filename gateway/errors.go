@@ -87,6 +87,13 @@ func toAPIError(err error) *apiError {
 		if re.Status == http.StatusUnauthorized {
 			out.Header = http.Header{"WWW-Authenticate": {"Bearer"}}
 		}
+		// Headers a RAISE SQLSTATE 'PGRST' detail asked for.
+		for k, v := range re.Headers {
+			if out.Header == nil {
+				out.Header = http.Header{}
+			}
+			out.Header.Set(k, v)
+		}
 		return out
 	}
 

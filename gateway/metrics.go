@@ -1,11 +1,14 @@
 package gateway
 
 import (
+	"net/url"
 	"runtime"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
 
+	"github.com/labstack/echo/v4"
 	"github.com/prometheus/client_golang/prometheus"
 )
 
@@ -23,9 +26,9 @@ type Metrics struct {
 	inFlight   prometheus.Gauge
 	dbDuration prometheus.Observer
 
-	// resources maps a resource label to its counters; it is copied on
-	// write, and writes (a resource seen for the first time) hold mu.
-	resources atomic.Pointer[map[string]*resourceCounters]
+	// resources maps a table or function to its counters; it is copied
+	// on write, and writes (a resource seen for the first time) hold mu.
+	resources atomic.Pointer[map[resourceKey]*resourceCounters]
 	mu        sync.Mutex
 	unknown   *resourceCounters
 
@@ -87,7 +90,7 @@ func NewMetrics(reg prometheus.Registerer, version, commit string) *Metrics {
 	m.requests = prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "rowgate_http_requests_total",
 		Help: "HTTP requests served, by method, status class and resource " +
-			`(a table known to the schema cache, else "unknown").`,
+			`(a table or "rpc/" function known to the schema cache, else "unknown").`,
 	}, []string{"method", "status", "resource"})
 	durations := prometheus.NewHistogramVec(prometheus.HistogramOpts{
 		Name:    "rowgate_http_request_duration_seconds",
@@ -109,7 +112,7 @@ func NewMetrics(reg prometheus.Registerer, version, commit string) *Metrics {
 	})
 	m.dbDuration = dbDuration
 	m.unknown = &resourceCounters{name: resourceLabelUnknown}
-	m.resources.Store(&map[string]*resourceCounters{})
+	m.resources.Store(&map[resourceKey]*resourceCounters{})
 
 	// JWT verification and JWKS refreshes.
 	m.jwtVerify = prometheus.NewCounterVec(prometheus.CounterOpts{
@@ -230,8 +233,8 @@ func (m *Metrics) RegisterTokenCache(stats func() (hits, misses, evictions uint6
 	return m.reg.Register(&tokenCacheCollector{stats: stats})
 }
 
-// observeRequest records one finished request.
-func (m *Metrics) observeRequest(method, resource string, status int, d time.Duration) {
+// observeRequest records one finished request on rc's counters.
+func (m *Metrics) observeRequest(method string, rc *resourceCounters, status int, d time.Duration) {
 	mi := methodIndex(method)
 	m.duration[mi].Observe(d.Seconds())
 
@@ -239,7 +242,6 @@ func (m *Metrics) observeRequest(method, resource string, status int, d time.Dur
 	if class < 0 || class >= len(classLabels) {
 		class = len(classLabels) - 1
 	}
-	rc := m.resourceCounters(resource)
 	slot := &rc.c[mi][class]
 	if p := slot.Load(); p != nil {
 		(*p).Inc()
@@ -250,40 +252,46 @@ func (m *Metrics) observeRequest(method, resource string, status int, d time.Dur
 	c.Inc()
 }
 
-// resourceCounters returns the counters of a resource label ("" means
-// unknown).
-func (m *Metrics) resourceCounters(name string) *resourceCounters {
-	if name == "" {
-		return m.unknown
-	}
-	if rc, ok := (*m.resources.Load())[name]; ok {
+// resourceKey names a table (fn false) or a function (fn true).
+type resourceKey struct {
+	fn   bool
+	name string
+}
+
+// lookupResource returns the counters of k when it has been seen before,
+// which means it was in the schema cache then.
+func (m *Metrics) lookupResource(k resourceKey) (*resourceCounters, bool) {
+	rc, ok := (*m.resources.Load())[k]
+	return rc, ok
+}
+
+// resourceCounters returns the counters of k, creating them on first use.
+// A function is labelled "rpc/" and its name, so it never mixes with a
+// table of the same name.
+func (m *Metrics) resourceCounters(k resourceKey) *resourceCounters {
+	if rc, ok := m.lookupResource(k); ok {
 		return rc
 	}
 
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	old := *m.resources.Load()
-	if rc, ok := old[name]; ok {
+	if rc, ok := old[k]; ok {
 		return rc
 	}
-	rc := &resourceCounters{name: name}
-	next := make(map[string]*resourceCounters, len(old)+1)
-	for k, v := range old {
-		next[k] = v
+	k.name = strings.Clone(k.name)
+	label := k.name
+	if k.fn {
+		label = "rpc/" + k.name
 	}
-	next[name] = rc
+	rc := &resourceCounters{name: label}
+	next := make(map[resourceKey]*resourceCounters, len(old)+1)
+	for key, v := range old {
+		next[key] = v
+	}
+	next[k] = rc
 	m.resources.Store(&next)
 	return rc
-}
-
-// knownResource reports whether name already has counters, which means it
-// was in the schema cache when first seen.
-func (m *Metrics) knownResource(name string) (string, bool) {
-	rc, ok := (*m.resources.Load())[name]
-	if !ok {
-		return "", false
-	}
-	return rc.name, true
 }
 
 func methodIndex(method string) int {
@@ -345,4 +353,46 @@ func (c *tokenCacheCollector) Collect(ch chan<- prometheus.Metric) {
 	counter(descPgrstCacheRequests, hits+misses)
 	counter(descPgrstCacheHits, hits)
 	counter(descPgrstCacheEvictions, evictions)
+}
+
+// requestResource finds the counters for the request's resource: the
+// table of a /:resource route or the function of an /rpc/:fn route when
+// the schema cache knows it, else the "unknown" ones. Names are looked up
+// in every exposed schema, so a table or function is counted under its
+// name whichever profile the request chose.
+func (s *Server) requestResource(c echo.Context) *resourceCounters {
+	m := s.opts.Metrics
+	k := resourceKey{name: c.Param("resource")}
+	if k.name == "" {
+		k = resourceKey{fn: true, name: c.Param("fn")}
+	}
+	if k.name == "" {
+		return m.unknown
+	}
+	if rc, ok := m.lookupResource(k); ok {
+		return rc
+	}
+
+	// First sight of this name: only a name in the schema cache gets its
+	// own label, so made-up paths cannot grow the number of series.
+	cat := s.opts.Catalog()
+	if cat == nil {
+		return m.unknown
+	}
+	if strings.IndexByte(k.name, '%') >= 0 {
+		unescaped, err := url.PathUnescape(k.name)
+		if err != nil {
+			return m.unknown
+		}
+		k.name = unescaped
+	}
+	for _, schema := range cat.Schemas {
+		if k.fn && len(cat.Overloads(schema, k.name)) > 0 {
+			return m.resourceCounters(k)
+		}
+		if _, ok := cat.Table(schema, k.name); ok && !k.fn {
+			return m.resourceCounters(k)
+		}
+	}
+	return m.unknown
 }

@@ -29,24 +29,40 @@ func (s *Server) recoverPanics(next echo.HandlerFunc) echo.HandlerFunc {
 	}
 }
 
-// accessLog writes one line per request: never the query values, a token
-// or a body.
+// accessLog gives every request an id (the client's X-Request-Id when it
+// sent a usable one), echoes it back, counts the request in the metrics and
+// writes one line per request: never the query values, a token or a body.
 func (s *Server) accessLog(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		start := time.Now()
+		req := c.Request()
+		id := s.ids.pick(req.Header.Get(echo.HeaderXRequestID))
+		c.Response().Header()[echo.HeaderXRequestID] = []string{id}
+		m := s.opts.Metrics
+		if m != nil {
+			m.inFlight.Inc()
+		}
+
 		err := next(c)
 		if err != nil {
 			c.Error(err)
 		}
-		if !s.log.Enabled(c.Request().Context(), slog.LevelInfo) {
+		elapsed := time.Since(start)
+		status := c.Response().Status
+		if m != nil {
+			m.inFlight.Dec()
+			m.observeRequest(req.Method, s.requestResource(c), status, elapsed)
+		}
+
+		if !s.log.Enabled(req.Context(), slog.LevelInfo) {
 			return nil
 		}
-		req := c.Request()
 		attrs := []slog.Attr{
+			slog.String("request_id", id),
 			slog.String("method", req.Method),
 			slog.String("path", req.URL.Path),
-			slog.Int("status", c.Response().Status),
-			slog.Duration("duration", time.Since(start)),
+			slog.Int("status", status),
+			slog.Duration("duration", elapsed),
 		}
 		if role, ok := c.Get(ctxKeyRole).(string); ok {
 			attrs = append(attrs, slog.String("role", role))
@@ -60,10 +76,15 @@ func (s *Server) accessLog(next echo.HandlerFunc) echo.HandlerFunc {
 }
 
 // cors answers CORS as PostgREST does: any origin unless a list is
-// configured, with the headers the JavaScript clients read exposed.
+// configured, with the headers the JavaScript clients read exposed. It
+// answers preflights itself, whatever route the path leads to, so the
+// auth routes get them too. Credentials are allowed for the cookie flow;
+// the session cookie itself is honoured only for the API's own origin and
+// the configured ones, which the auth service checks.
 func (s *Server) cors(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
-		origin := c.Request().Header.Get("Origin")
+		req := c.Request()
+		origin := req.Header.Get("Origin")
 		if origin != "" && s.originAllowed(origin) {
 			h := c.Response().Header()
 			h.Set("Access-Control-Allow-Origin", origin)
@@ -71,7 +92,12 @@ func (s *Server) cors(next echo.HandlerFunc) echo.HandlerFunc {
 			h.Add("Vary", "Origin")
 			h.Set("Access-Control-Expose-Headers",
 				"Content-Encoding, Content-Location, Content-Range, Content-Type, Date, "+
-					"Location, Server, Transfer-Encoding, Range-Unit, Preference-Applied")
+					"Location, Server, Transfer-Encoding, Range-Unit, Preference-Applied, "+
+					"Retry-After, X-Retry-After, Set-Auth-Jwt, X-Request-Id")
+		}
+		if req.Method == http.MethodOptions && origin != "" &&
+			req.Header.Get("Access-Control-Request-Method") != "" {
+			return s.handleOptions(c)
 		}
 		return next(c)
 	}

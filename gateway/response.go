@@ -60,7 +60,8 @@ func (r *response) write(c echo.Context) error {
 	}
 
 	if res.Body == nil || r.method == http.MethodHead || status == http.StatusNoContent {
-		if res.Body != nil && r.method == http.MethodHead {
+		if r.method == http.MethodHead {
+			// HEAD describes the body a GET would send.
 			h.Set(echo.HeaderContentType, r.media.contentType)
 		}
 		return c.NoContent(status)

@@ -8,8 +8,11 @@ import (
 	"context"
 	"log/slog"
 	"net/http"
+	"slices"
+	"time"
 
 	"github.com/labstack/echo/v4"
+	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/rowgate/rowgate/jwks"
 	"github.com/rowgate/rowgate/querybuilder/catalog"
@@ -37,6 +40,9 @@ type Options struct {
 	Catalog func() *catalog.Catalog
 	// MaxRows caps every read (db-max-rows); 0 means no cap.
 	MaxRows int64
+	// AggregatesEnabled allows aggregate functions in select
+	// (db-aggregates-enabled); without it they answer 400 PGRST123.
+	AggregatesEnabled bool
 	// ExtraSearchPath is appended to the request's schema in search_path
 	// (db-extra-search-path).
 	ExtraSearchPath []string
@@ -50,6 +56,27 @@ type Options struct {
 	BodyLimit int64
 	// Logger receives one access line per request; nil discards them.
 	Logger *slog.Logger
+	// Sessions, when set, lets a session cookie stand in for a bearer
+	// token on requests without an Authorization header.
+	Sessions SessionAuthenticator
+	// Routes are served beside the Data API (the auth service, the demo
+	// page); their paths must not be single segments, which are tables.
+	Routes []RouteSet
+	// Metrics receives request counts and durations; nil records none.
+	Metrics *Metrics
+	// ServerTiming adds a Server-Timing header with the time of each
+	// phase (server-timing-enabled).
+	ServerTiming bool
+	// RetryAfter is the Retry-After sent when no pooled connection came
+	// free in time (503 PGRST003); 0 means 1 s.
+	RetryAfter time.Duration
+	// OpenAPIMode is openapi-mode: follow-privileges (the default when
+	// empty), ignore-privileges or disabled.
+	OpenAPIMode string
+	// OpenAPIServerProxyURI is openapi-server-proxy-uri: the URL the
+	// OpenAPI document gives as the API's address; empty uses the
+	// request's own scheme and host.
+	OpenAPIServerProxyURI string
 }
 
 // Server serves the Data API.
@@ -57,6 +84,8 @@ type Server struct {
 	opts Options
 	echo *echo.Echo
 	log  *slog.Logger
+	db   *observedDB
+	ids  requestIDs
 }
 
 // New builds a Server. It panics when a required option is missing, since
@@ -75,7 +104,13 @@ func New(opts Options) *Server {
 		opts.Logger = slog.New(slog.DiscardHandler)
 	}
 
-	s := &Server{opts: opts, echo: echo.New(), log: opts.Logger}
+	s := &Server{opts: opts, echo: echo.New(), log: opts.Logger, ids: newRequestIDs()}
+	var dbHist prometheus.Observer
+	if opts.Metrics != nil {
+		dbHist = opts.Metrics.dbDuration
+	}
+	s.db = newObservedDB(opts.DB, dbHist, opts.RetryAfter)
+	s.opts.DB = s.db
 	e := s.echo
 	e.HideBanner = true
 	e.HidePort = true
@@ -84,9 +119,20 @@ func New(opts Options) *Server {
 
 	methods := []string{http.MethodGet, http.MethodHead, http.MethodPost,
 		http.MethodPatch, http.MethodPut, http.MethodDelete}
+	e.Match([]string{http.MethodGet, http.MethodHead}, "/", s.handleRoot)
+	e.Match([]string{http.MethodGet, http.MethodHead, http.MethodPost}, "/rpc/:fn", s.handleRPC)
+	e.Match([]string{http.MethodPatch, http.MethodPut, http.MethodDelete}, "/rpc/:fn", s.rpcMethodNotAllowed)
+	e.Match([]string{http.MethodOptions}, "/rpc/:fn", s.handleOptions)
 	e.Match(methods, "/:resource", s.handleTable)
 	e.Match([]string{http.MethodOptions}, "/*", s.handleOptions)
+	for _, rs := range opts.Routes {
+		rs.Register(e)
+	}
 	e.RouteNotFound("/*", func(c echo.Context) error {
+		// A verb no route knows (TRACE, PROPFIND, ...) lands here too.
+		if m := c.Request().Method; !slices.Contains(methods, m) && m != http.MethodOptions {
+			return newError(http.StatusMethodNotAllowed, "PGRST117", "Unsupported HTTP method: "+m, "")
+		}
 		return newError(http.StatusNotFound, "PGRST125", "Invalid path specified in request URL", "")
 	})
 	return s

@@ -19,9 +19,11 @@ const ctxKeyRole = "rowgate.role"
 func (s *Server) handleTable(c echo.Context) error {
 	req := c.Request()
 	ctx := req.Context()
+	tm := s.startTiming(c)
 
 	// Who is asking: a bad token stops here, before any database work.
-	id, err := s.opts.Auth.Identify(ctx, req.Header.Get("Authorization"))
+	id, err := s.identify(req)
+	tm.mark(phaseJWT)
 	if err != nil {
 		return err
 	}
@@ -61,6 +63,7 @@ func (s *Server) handleTable(c echo.Context) error {
 	}
 
 	// Build the one statement and run it under the caller's identity.
+	tm.mark(phaseParse)
 	plan, err := querybuilder.Build(cat, &querybuilder.Request{
 		Method:      req.Method,
 		Schema:      schema,
@@ -74,10 +77,13 @@ func (s *Server) handleTable(c echo.Context) error {
 		RangeOffset: offset,
 		RangeLimit:  limit,
 		MaxRows:     s.opts.MaxRows,
+
+		AggregatesEnabled: s.opts.AggregatesEnabled,
 	})
 	if err != nil {
 		return err
 	}
+	tm.mark(phasePlan)
 	rollback, txApplied := s.txEnd(prefer)
 	env := &rls.Env{
 		Role:       id.Role,
@@ -92,6 +98,7 @@ func (s *Server) handleTable(c echo.Context) error {
 		Rollback:   rollback,
 	}
 	res, err := s.opts.DB.Run(ctx, env, plan.SQL, plan.Args)
+	tm.mark(phaseTransaction)
 	if err != nil {
 		return err
 	}

@@ -22,6 +22,8 @@ type claimSet struct {
 	// exp is the exp claim in Unix seconds; hasExp says whether it is set.
 	exp    float64
 	hasExp bool
+	// aud is the aud claim as a list; nil when absent.
+	aud []string
 }
 
 // decodeClaims decodes the base64url payload of a verified token into a
@@ -44,12 +46,16 @@ func decodeClaims(payload64 string) (*claimSet, *Error) {
 	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
 		return nil, errClaims("bad_claims", "Parsing claims failed")
 	}
+	if !jsonbSafe(raw) || !numbersSafe(m) {
+		return nil, errNotJSONB()
+	}
 	return &claimSet{raw: raw, m: m}, nil
 }
 
-// checkClaims validates the registered claims against now, the leeway and
-// the configured audience and issuer. It records exp in c.
-func (v *Verifier) checkClaims(c *claimSet, now time.Time) *Error {
+// checkRegistered validates the claims every source checks alike: exp,
+// nbf and iat against now and the leeway, and the type of aud. It records
+// exp and aud in c.
+func (v *Verifier) checkRegistered(c *claimSet, now time.Time) *Error {
 	nowSec := float64(now.UnixNano()) / 1e9
 	skew := v.cfg.Leeway.Seconds()
 
@@ -80,19 +86,23 @@ func (v *Verifier) checkClaims(c *claimSet, now time.Time) *Error {
 		}
 	}
 
-	// Audience: a string or an array of strings, checked when configured.
+	// Audience: a string or an array of strings; each source says which.
 	aud, audOK := audiences(c.m["aud"])
 	if !audOK {
 		return errClaims("bad_claims",
 			"The JWT 'aud' claim must be a string or an array of strings")
 	}
-	if v.cfg.Audience != "" && !contains(aud, v.cfg.Audience) {
+	c.aud = aud
+	return nil
+}
+
+// checkClaims checks c against the audience and issuer s requires.
+func (s *source) checkClaims(c *claimSet) *Error {
+	if len(s.audience) > 0 && !containsAny(c.aud, s.audience) {
 		return errClaims("audience", "JWT not in audience")
 	}
-
-	// Issuer, checked when configured.
-	if v.cfg.Issuer != "" {
-		if iss, _ := c.m["iss"].(string); iss != v.cfg.Issuer {
+	if s.issuer != "" {
+		if iss, _ := c.m["iss"].(string); iss != s.issuer {
 			return errClaims("issuer", "JWT issuer is not accepted")
 		}
 	}
@@ -148,14 +158,26 @@ func contains(list []string, s string) bool {
 	return false
 }
 
-// resolveRole finds the role for a verified token: the claim at the role
-// path, else DefaultRole, else AnonRole.
-func (v *Verifier) resolveRole(c *claimSet) (string, *Error) {
-	val, found := v.rolePath.lookup(c.m)
+// containsAny reports whether list holds one of want.
+func containsAny(list, want []string) bool {
+	for _, w := range want {
+		if contains(list, w) {
+			return true
+		}
+	}
+	return false
+}
+
+// resolveRole finds the role for a token src vouched for: the claim at
+// src's role path, else src's default role, else AnonRole. A claimed role
+// must be a valid name, not in DeniedRoles and, when AllowedRoles is set,
+// in it.
+func (v *Verifier) resolveRole(src *source, c *claimSet) (string, *Error) {
+	val, found := src.rolePath.lookup(c.m)
 	if !found {
 		switch {
-		case v.cfg.DefaultRole != "":
-			return v.cfg.DefaultRole, nil
+		case src.defaultRole != "":
+			return src.defaultRole, nil
 		case v.cfg.AnonRole != "":
 			return v.cfg.AnonRole, nil
 		}
@@ -168,6 +190,8 @@ func (v *Verifier) resolveRole(c *claimSet) (string, *Error) {
 		return "", errRoleType()
 	case !validRole(role):
 		return "", errRoleName()
+	case contains(v.cfg.DeniedRoles, role):
+		return "", errRoleNotAllowed()
 	case len(v.cfg.AllowedRoles) > 0 && !contains(v.cfg.AllowedRoles, role):
 		return "", errRoleNotAllowed()
 	}

@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
-	"net/url"
 	"strings"
 	"time"
 )
@@ -45,10 +44,19 @@ type Config struct {
 	PEM []byte
 
 	// Audience, when set, must be the token's aud (a string, or one
-	// element of an array). A token without aud is refused.
+	// element of an array). A token without aud is refused. It applies to
+	// the keys of Secret, JWKS, JWKSURL and PEM only.
 	Audience string
-	// Issuer, when set, must equal the token's iss.
+	// Issuer, when set, must equal the token's iss. It applies to the keys
+	// of Secret, JWKS, JWKSURL and PEM only.
 	Issuer string
+
+	// Providers are more key sources, each with its own issuer, audience
+	// and role settings; see [Provider]. They are tried after the keys of
+	// the fields above, which act as one more provider. A token is
+	// accepted when one provider's key verifies it and its claims pass
+	// that provider's checks.
+	Providers []Provider
 
 	// RoleClaimKey is the path of the role inside the claims, in
 	// PostgREST's syntax: ".role" (the default when ""), "$.role",
@@ -64,6 +72,11 @@ type Config struct {
 	// claim; any other is refused with 401 PGRST303. DefaultRole and
 	// AnonRole are not checked against it.
 	AllowedRoles []string
+	// DeniedRoles lists roles no token may claim, even one AllowedRoles
+	// lists; they are refused with 401 PGRST303. Put the login role here:
+	// the database lets a session switch to its own login role, so a token
+	// naming it would otherwise run with the login's privileges.
+	DeniedRoles []string
 
 	// Leeway is the clock skew allowed for exp, nbf and iat; 0 means
 	// DefaultLeeway (30 s).
@@ -155,13 +168,12 @@ func (c Config) validate() error {
 		return configErr("Secret", "must be at least %d bytes, got %d",
 			MinSecretBytes, len(c.Secret))
 	}
-	if c.JWKSURL != "" {
-		u, err := url.Parse(c.JWKSURL)
-		if err != nil {
-			return configErr("JWKSURL", "%w", err)
-		}
-		if (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-			return configErr("JWKSURL", "must be an absolute http or https URL")
+	if err := validateJWKSURL(c.JWKSURL); err != nil {
+		return &ConfigError{Field: "JWKSURL", Err: err}
+	}
+	for i := range c.Providers {
+		if err := c.Providers[i].validate(i); err != nil {
+			return err
 		}
 	}
 
@@ -172,9 +184,11 @@ func (c Config) validate() error {
 			return configErr(field, "%q is not a valid role name", role)
 		}
 	}
-	for i, role := range c.AllowedRoles {
-		if !validRole(role) {
-			return configErr("AllowedRoles", "element %d (%q) is not a valid role name", i, role)
+	for field, list := range map[string][]string{"AllowedRoles": c.AllowedRoles, "DeniedRoles": c.DeniedRoles} {
+		for i, role := range list {
+			if !validRole(role) {
+				return configErr(field, "element %d (%q) is not a valid role name", i, role)
+			}
 		}
 	}
 

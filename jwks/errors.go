@@ -27,6 +27,12 @@ const (
 	// verify the token. PostgREST has no equivalent because it never
 	// fetches keys; a 503 tells clients to retry rather than to log in again.
 	CodeKeysUnavailable = "RG001"
+	// CodeMalformedHeader (400) is rowgate's own: the Authorization header
+	// uses the Bearer scheme but what follows is not one token of visible
+	// ASCII (for instance "Bearer a b", a tab, a control character or a
+	// non-ASCII byte inside). PostgREST answers these with 401 PGRST301; a
+	// 400 tells the client that its request, not its token, is wrong.
+	CodeMalformedHeader = "RG002"
 )
 
 // Error is a PostgREST-style error: an HTTP status plus the code, message,
@@ -55,15 +61,21 @@ func (e *Error) Error() string {
 }
 
 // WWWAuthenticate returns the value of the WWW-Authenticate header that goes
-// with e: "" when e is not a 401, `Bearer` when the request had no token,
-// and otherwise `Bearer error="invalid_token", error_description="..."`.
-// The description is reduced to the characters RFC 6750 allows in it, so
-// no quote, backslash, CR or LF can ever appear raw.
+// with e: `Bearer` when the request had no token, `Bearer
+// error="invalid_token", error_description="..."` for other 401s, `Bearer
+// error="invalid_request", error_description="..."` for a malformed
+// Authorization header, and "" otherwise. The description is reduced to
+// the characters RFC 6750 allows in it, so no quote, backslash, CR or LF
+// can ever appear raw.
 func (e *Error) WWWAuthenticate() string {
-	if e == nil || e.Status != http.StatusUnauthorized {
+	switch {
+	case e == nil:
 		return ""
-	}
-	if e.noToken {
+	case e.Status == http.StatusBadRequest && e.Code == CodeMalformedHeader:
+		return `Bearer error="invalid_request", error_description="` + headerSafe(e.Message) + `"`
+	case e.Status != http.StatusUnauthorized:
+		return ""
+	case e.noToken:
 		return "Bearer"
 	}
 	return `Bearer error="invalid_token", error_description="` + headerSafe(e.Message) + `"`
@@ -121,6 +133,20 @@ func errEmptyToken() *Error {
 func errTooLarge() *Error {
 	return newError(http.StatusUnauthorized, CodeInvalidToken, "too_large",
 		"JWT is too large", "the token is longer than "+strconv.Itoa(maxTokenBytes)+" bytes")
+}
+
+func errMalformedHeader() *Error {
+	e := newError(http.StatusBadRequest, CodeMalformedHeader, "malformed_header",
+		"Malformed Authorization header",
+		"a bearer token is one run of visible ASCII characters")
+	e.Hint = `Send "Authorization: Bearer <token>" with the token unquoted and unsplit.`
+	return e
+}
+
+func errNotJSONB() *Error {
+	return newError(http.StatusUnauthorized, CodeInvalidClaims, "bad_claims",
+		"JWT claims cannot be stored as jsonb",
+		`a claim holds \u0000, an unpaired UTF-16 surrogate escape or a number out of range`)
 }
 
 func errParts(n int) *Error {

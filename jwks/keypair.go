@@ -6,12 +6,16 @@ import (
 	"crypto/elliptic"
 	"crypto/rand"
 	"crypto/rsa"
+	"crypto/x509"
+	"encoding/base64"
 	"encoding/json"
+	"encoding/pem"
 	"fmt"
 	"time"
 
 	"github.com/lestrrat-go/jwx/v2/jwa"
 	"github.com/lestrrat-go/jwx/v2/jwk"
+	"github.com/lestrrat-go/jwx/v2/jws"
 	"github.com/lestrrat-go/jwx/v2/jwt"
 )
 
@@ -88,4 +92,55 @@ func (kp *KeyPair) Sign(claims map[string]any, ttl time.Duration) (string, error
 		return "", fmt.Errorf("sign token: %w", err)
 	}
 	return string(signed), nil
+}
+
+// PublicPEM returns the public key as a PKIX "PUBLIC KEY" PEM block, the
+// form a PEM key source takes.
+func (kp *KeyPair) PublicPEM() ([]byte, error) {
+	var raw any
+	if err := kp.public.Raw(&raw); err != nil {
+		return nil, fmt.Errorf("read public key: %w", err)
+	}
+	der, err := x509.MarshalPKIXPublicKey(raw)
+	if err != nil {
+		return nil, fmt.Errorf("encode public key: %w", err)
+	}
+	return pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: der}), nil
+}
+
+// SignRaw returns a compact JWS over payload, taken byte for byte, under a
+// protected header of alg, typ "JWT" and the key's kid, changed by header:
+// its fields are added or replaced, and a nil value removes one. The
+// signature is always made with the key's own algorithm, whatever the
+// header says. It mints tokens of any shape, such as claims no JSON
+// encoder would write or headers a provider would not send, for tests.
+func (kp *KeyPair) SignRaw(header map[string]any, payload []byte) (string, error) {
+	h := map[string]any{"alg": kp.alg.String(), "typ": "JWT", "kid": kp.public.KeyID()}
+	for k, v := range header {
+		if v == nil {
+			delete(h, k)
+			continue
+		}
+		h[k] = v
+	}
+	hj, err := json.Marshal(h)
+	if err != nil {
+		return "", fmt.Errorf("encode header: %w", err)
+	}
+	enc := base64.RawURLEncoding
+	input := enc.EncodeToString(hj) + "." + enc.EncodeToString(payload)
+
+	var raw any
+	if err := kp.private.Raw(&raw); err != nil {
+		return "", fmt.Errorf("read private key: %w", err)
+	}
+	signer, err := jws.NewSigner(kp.alg)
+	if err != nil {
+		return "", fmt.Errorf("signer for %s: %w", kp.alg, err)
+	}
+	sig, err := signer.Sign([]byte(input), raw)
+	if err != nil {
+		return "", fmt.Errorf("sign token: %w", err)
+	}
+	return input + "." + enc.EncodeToString(sig), nil
 }

@@ -245,9 +245,9 @@ func TestCacheControl(t *testing.T) {
 	} {
 		srv.cacheControl.Store(&header)
 		v := newVerifier(t, Config{JWKSURL: srv.URL, RefreshInterval: 7 * time.Second})
-		v.remote.mu.Lock()
-		got := v.remote.next
-		v.remote.mu.Unlock()
+		v.remotes[0].mu.Lock()
+		got := v.remotes[0].next
+		v.remotes[0].mu.Unlock()
 		if got != want {
 			t.Errorf("Cache-Control %q: next refresh in %s, want %s", header, got, want)
 		}

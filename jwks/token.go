@@ -49,6 +49,20 @@ func bearerToken(authorization string) (token string, ok bool) {
 	return strings.TrimSpace(rest), true
 }
 
+// tokenSyntax reports whether tok can be one token in the header: visible
+// ASCII only. A space, tab, control or non-ASCII byte means the header
+// value is not "Bearer <token>" at all (for instance "Bearer a b"), which
+// is answered with 400. Visible characters that a JWT cannot hold are left
+// to decoding, which refuses them with 401 PGRST301 as PostgREST does.
+func tokenSyntax(tok string) bool {
+	for i := 0; i < len(tok); i++ {
+		if c := tok[i]; c < 0x21 || c > 0x7e {
+			return false
+		}
+	}
+	return true
+}
+
 // parseCompact splits tok and decodes its header and signature. The
 // payload is decoded only after the signature is verified.
 func parseCompact(tok string) (*compactToken, *Error) {

@@ -1,10 +1,10 @@
 package jwks
 
 import (
-	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"log/slog"
 	"math"
@@ -19,10 +19,12 @@ type Verifier struct {
 	rolePath rolePath
 	log      *slog.Logger
 
-	// static holds the keys from Secret, JWKS and PEM, fixed at New.
-	static []*key
-	// remote is the JWKSURL source, or nil.
-	remote *remote
+	// sources are the key sources in the order they are tried: the
+	// top-level key fields of Config (when they name a key), then each of
+	// Config.Providers.
+	sources []*source
+	// remotes are the sources' JWKS URL fetchers, in the same order.
+	remotes []*remote
 	// cache is the verified-token cache, or nil when disabled.
 	cache *tokenCache
 	// anon is the identity of requests without a token, or nil when
@@ -30,16 +32,16 @@ type Verifier struct {
 	anon *Identity
 
 	cancel    context.CancelFunc
-	wg        sync.WaitGroup // counts the refresher and fetches in flight
+	wg        sync.WaitGroup // counts the refreshers and fetches in flight
 	closeOnce sync.Once
 }
 
-// New checks cfg, loads its static keys and, when JWKSURL is set, makes a
-// first fetch bounded by ctx and starts the background refresher, which
-// runs until Close. A JWKS URL that cannot be reached is not an error: the
-// failure is logged, fetching is retried with backoff, and Ready reports it
-// until keys arrive. Errors from bad settings are [*ConfigError] values
-// naming the field.
+// New checks cfg, loads its static keys and, for every JWKS URL, makes a
+// first fetch bounded by ctx (all at once) and starts a background
+// refresher, which runs until Close. A JWKS URL that cannot be reached is
+// not an error: the failure is logged, fetching is retried with backoff,
+// and Ready reports it until keys arrive. Errors from bad settings are
+// [*ConfigError] values naming the field.
 func New(ctx context.Context, cfg Config) (*Verifier, error) {
 	if err := cfg.validate(); err != nil {
 		return nil, err
@@ -51,26 +53,16 @@ func New(ctx context.Context, cfg Config) (*Verifier, error) {
 	}
 	v := &Verifier{cfg: cfg, rolePath: rp, log: cfg.Logger}
 
-	// Static key sources.
-	if cfg.Secret != nil {
-		v.static = append(v.static, secretKey(bytes.Clone(cfg.Secret)))
+	// Key sources: the top-level fields, then each provider.
+	if top := cfg.topProvider(); top.hasKeys() {
+		if err := v.addSource(top, ""); err != nil {
+			return nil, err
+		}
 	}
-	if cfg.JWKS != nil {
-		keys, skipped, err := parseInlineJWKS(cfg.JWKS)
-		if err != nil {
-			return nil, &ConfigError{Field: "JWKS", Err: err}
+	for i, p := range cfg.Providers {
+		if err := v.addSource(p, fmt.Sprintf("Providers[%d].", i)); err != nil {
+			return nil, err
 		}
-		for _, s := range skipped {
-			v.log.Warn("jwks: inline key skipped", "reason", s)
-		}
-		v.static = append(v.static, keys...)
-	}
-	if cfg.PEM != nil {
-		keys, err := parsePEM(cfg.PEM)
-		if err != nil {
-			return nil, &ConfigError{Field: "PEM", Err: err}
-		}
-		v.static = append(v.static, keys...)
 	}
 
 	// Cache and anonymous identity.
@@ -85,40 +77,72 @@ func New(ctx context.Context, cfg Config) (*Verifier, error) {
 		v.anon = &Identity{Role: cfg.AnonRole, Claims: claims, Anonymous: true}
 	}
 
-	// Remote key source: one fetch now, then the refresher.
-	if cfg.JWKSURL != "" {
-		if err := v.startRemote(ctx); err != nil {
-			return nil, err
-		}
+	// Remote key sources: one first fetch each, then the refreshers.
+	if err := v.startRemotes(ctx); err != nil {
+		return nil, err
 	}
 	return v, nil
 }
 
-// startRemote makes the first fetch and starts the refresher. Only a
-// cancelled ctx makes it fail.
-func (v *Verifier) startRemote(ctx context.Context) error {
-	// The refresher outlives New's ctx (it stops on Close), but keeps its values.
+// addSource prepares p and appends it to the sources. field prefixes the
+// names of p's fields in errors.
+func (v *Verifier) addSource(p Provider, field string) error {
+	s, err := v.newSource(p, field)
+	if err != nil {
+		return err
+	}
+	if p.JWKSURL != "" {
+		s.remote = &remote{url: p.JWKSURL, client: v.cfg.HTTPClient, log: v.log, cfg: &v.cfg}
+		v.remotes = append(v.remotes, s.remote)
+	}
+	v.sources = append(v.sources, s)
+	return nil
+}
+
+// startRemotes makes the first fetch of every JWKS URL and starts their
+// refreshers. Only a cancelled ctx makes it fail.
+func (v *Verifier) startRemotes(ctx context.Context) error {
+	if len(v.remotes) == 0 {
+		return nil
+	}
+	// The refreshers outlive New's ctx (they stop on Close), but keep its values.
 	rctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	v.cancel = cancel
-	v.remote = &remote{
-		url:    v.cfg.JWKSURL,
-		client: v.cfg.HTTPClient,
-		log:    v.log,
-		cfg:    &v.cfg,
-		ctx:    rctx,
-		wg:     &v.wg,
-	}
-	if v.cache != nil {
-		v.remote.changed = v.cache.purge
+	for _, r := range v.remotes {
+		r.ctx, r.wg = rctx, &v.wg
+		if v.cache != nil {
+			r.changed = v.cache.purge
+		}
 	}
 
-	if err := v.remote.refresh(ctx, true); err != nil && ctx.Err() != nil {
+	v.refreshAll(ctx, true)
+	if ctx.Err() != nil {
 		v.Close()
 		return fmt.Errorf("jwks: first JWKS fetch: %w", ctx.Err())
 	}
-	v.wg.Add(1)
-	go v.remote.run()
+	for _, r := range v.remotes {
+		v.wg.Add(1)
+		go r.run()
+	}
 	return nil
+}
+
+// refreshAll refreshes every JWKS URL at once (each within its own rate
+// limit unless force is set) and waits for all of them or for ctx.
+func (v *Verifier) refreshAll(ctx context.Context, force bool) {
+	if len(v.remotes) == 1 {
+		_ = v.remotes[0].refresh(ctx, force)
+		return
+	}
+	var wg sync.WaitGroup
+	for _, r := range v.remotes {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			_ = r.refresh(ctx, force)
+		}()
+	}
+	wg.Wait()
 }
 
 // Identify resolves an Authorization header value (the raw value, "" when
@@ -154,11 +178,12 @@ func (v *Verifier) identify(ctx context.Context, authorization string) (*Identit
 		return nil, "", errEmptyToken()
 	case len(tok) > maxTokenBytes:
 		return nil, "", errTooLarge()
-	case len(v.static) == 0 && v.remote == nil:
+	case len(v.sources) == 0:
 		return nil, "", errNoSecret()
 	}
 
-	// A cached token needs no signature check.
+	// A cached token needs no signature check. Only verified tokens are
+	// cached, so a malformed one can only miss.
 	now := time.Now()
 	var ck [sha256.Size]byte
 	if v.cache != nil {
@@ -167,23 +192,20 @@ func (v *Verifier) identify(ctx context.Context, authorization string) (*Identit
 			return id.clone(), "cached", nil
 		}
 	}
+	if !tokenSyntax(tok) {
+		return nil, "", errMalformedHeader()
+	}
 
-	// Signature, then claims, then role.
+	// Signature and claims against each source, then the role.
 	t, e := parseCompact(tok)
 	if e != nil {
 		return nil, "", e
 	}
-	if e := v.verifySignature(ctx, t); e != nil {
-		return nil, "", e
-	}
-	c, e := decodeClaims(t.payload)
+	src, c, e := v.match(ctx, t, now)
 	if e != nil {
 		return nil, "", e
 	}
-	if e := v.checkClaims(c, now); e != nil {
-		return nil, "", e
-	}
-	role, e := v.resolveRole(c)
+	role, e := v.resolveRole(src, c)
 	if e != nil {
 		return nil, "", e
 	}
@@ -215,105 +237,17 @@ func (v *Verifier) cacheUntil(c *claimSet, now time.Time) time.Time {
 	return until
 }
 
-// verifySignature finds the keys that may have signed t and checks them:
-// keys whose kid equals the token's first, then keys without a kid. An
-// unknown kid, or no key of the right type, triggers one shared refresh of
-// the JWKS URL (rate limited) before giving up.
-func (v *Verifier) verifySignature(ctx context.Context, t *compactToken) *Error {
-	input := []byte(t.input)
-	var snap *remoteKeys
-	if v.remote != nil {
-		snap = v.remote.set.Load()
-	}
-
-	res := v.tryKeys(t, input, v.static, remoteKeysOf(snap, time.Now()))
-	if res.ok {
-		return nil
-	}
-	if v.remote == nil {
-		return res.failure()
-	}
-
-	// Maybe the issuer rotated keys: refresh once and retry with the new set.
-	if res.tried == 0 || (t.kid != "" && !res.kidKnown) {
-		_ = v.remote.refresh(ctx, false)
-		if cur := v.remote.set.Load(); cur != snap {
-			again := v.tryKeys(t, input, remoteKeysOf(cur, time.Now()))
-			if again.ok {
-				return nil
-			}
-			res.tried += again.tried
-		}
-	}
-
-	if res.tried == 0 && v.remote.keys(time.Now()) == nil {
-		return errKeysUnavailable("the JWKS URL has not provided a usable key set recently")
-	}
-	return res.failure()
-}
-
-// tryResult sums up a pass over candidate keys.
-type tryResult struct {
-	ok       bool
-	tried    int
-	kidKnown bool
-}
-
-func (r tryResult) failure() *Error {
-	if r.tried == 0 {
-		return errNoKey()
-	}
-	return errSignature()
-}
-
-// tryKeys checks t against the keys of every source that fit its alg.
-func (v *Verifier) tryKeys(t *compactToken, input []byte, sources ...[]*key) tryResult {
-	var r tryResult
-	for pass := 0; pass < 2; pass++ {
-		for _, keys := range sources {
-			for _, k := range keys {
-				// Pass 0: keys named by the token's kid. Pass 1: keys
-				// without a kid, or every key when the token has none.
-				if pass == 0 && (t.kid == "" || k.kid != t.kid) {
-					continue
-				}
-				if pass == 1 && t.kid != "" && k.kid != "" {
-					continue
-				}
-				if pass == 0 {
-					r.kidKnown = true
-				}
-				if !k.fits(t.alg) {
-					continue
-				}
-				r.tried++
-				if k.verify(t.alg, input, t.sig) {
-					r.ok = true
-					return r
-				}
-			}
-		}
-	}
-	return r
-}
-
-func remoteKeysOf(s *remoteKeys, now time.Time) []*key {
-	if s == nil || now.After(s.usableUntil) {
-		return nil
-	}
-	return s.keys
-}
-
-// Ready returns nil when every configured key source has usable keys, and
-// otherwise an error saying which has none and why.
+// Ready returns nil when every JWKS URL has provided usable keys, and
+// otherwise an error naming each URL that has none and why.
 func (v *Verifier) Ready() error {
-	if v.remote == nil {
-		return nil
+	var errs []error
+	now := time.Now()
+	for _, r := range v.remotes {
+		if err := r.status(now); err != nil {
+			errs = append(errs, fmt.Errorf("jwks: %s: %w", r.url, err))
+		}
 	}
-	if err := v.remote.status(time.Now()); err != nil {
-		return fmt.Errorf("jwks: %w", err)
-	}
-	return nil
+	return errors.Join(errs...)
 }
 
 // CacheStats returns the verified-token cache's counters: lookups that
@@ -326,12 +260,12 @@ func (v *Verifier) CacheStats() (hits, misses, evictions uint64) {
 	return v.cache.hits.Load(), v.cache.misses.Load(), v.cache.evictions.Load()
 }
 
-// Close stops the background refresher and waits for it and any fetch in
-// flight. Identify keeps working afterwards with the keys already loaded.
+// Close stops the background refreshers and waits for them and any fetch
+// in flight. Identify keeps working afterwards with the keys already loaded.
 func (v *Verifier) Close() {
 	v.closeOnce.Do(func() {
-		if v.remote != nil {
-			v.remote.close()
+		for _, r := range v.remotes {
+			r.close()
 		}
 		if v.cancel != nil {
 			v.cancel()

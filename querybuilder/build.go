@@ -43,6 +43,9 @@ func build(cat *catalog.Catalog, r *Request) (*Plan, *Error) {
 	if err != nil {
 		return nil, err
 	}
+	if !r.AggregatesEnabled && usesAggregates(q.Select) {
+		return nil, aggregatesDisabled()
+	}
 	switch r.Method {
 	case "GET", "HEAD":
 		return buildRead(t, q, r)

@@ -24,8 +24,8 @@ func TestBuildErrors(t *testing.T) {
 		{"unknown order column", req("GET", "posts", "order=nope"), 400, "42703", "column posts.nope does not exist"},
 		{"parse error", req("GET", "posts", "id=eq"), 400, "PGRST100", ""},
 		{"bad limit", req("GET", "posts", "limit=x"), 400, "PGRST100", ""},
-		{"embed", req("GET", "posts", "select=id,users(*)"), 400, "PGRST127", ""},
-		{"order on embed", req("GET", "posts", "order=users(id)"), 400, "PGRST127", ""},
+		{"embed without relationship", req("GET", "posts", "select=id,users(*)"), 400, "PGRST200", ""},
+		{"order on embed not selected", req("GET", "posts", "order=users(id)"), 400, "PGRST108", ""},
 		{"aggregate", req("GET", "posts", "select=views.sum()"), 400, "PGRST123", ""},
 		{"bad method", req("TRACE", "posts", ""), 405, "PGRST117", ""},
 		{"strict invalid prefer", with(req("GET", "posts", ""), func(r *Request) {

@@ -32,6 +32,11 @@ var goldenGroups = map[string][]buildCase{
 		{"csv", with(req("GET", "posts", "select=id,title,tags&order=id"), func(r *Request) { r.Media = MediaCSV })},
 		{"count_exact", with(req("GET", "posts", "select=id&views=gt.1&limit=1"), func(r *Request) { r.Prefer.Count = "exact" })},
 		{"count_planned", with(req("GET", "posts", "select=id"), func(r *Request) { r.Prefer.Count = "planned" })},
+		{"count_estimated", with(req("GET", "posts", "select=id"), func(r *Request) {
+			r.Prefer.Count, r.MaxRows = "estimated", 100
+		})},
+		{"aggregates", with(req("GET", "posts", "select=mood,data->>a,n:views.sum()::text,count()&order=data->>a"),
+			func(r *Request) { r.AggregatesEnabled, r.Prefer.Count = true, "exact" })},
 	},
 	"filters": {
 		{"eq", req("GET", "posts", "select=id&id=eq.1")},
@@ -96,6 +101,10 @@ var goldenGroups = map[string][]buildCase{
 		{"upsert_merge", with(req("POST", "posts", ""), func(r *Request) {
 			r.Body = []byte(`[{"id":1,"title":"a"}]`)
 			r.Prefer.Resolution = "merge-duplicates"
+		})},
+		{"put_representation", with(req("PUT", "pairs", "a=eq.1&b=eq.x"), func(r *Request) {
+			r.Body = []byte(`{"a":1,"b":"x","note":"n"}`)
+			r.Prefer.Return = "representation"
 		})},
 		{"upsert_ignore_on_conflict", with(req("POST", "pairs", "on_conflict=a,b"), func(r *Request) {
 			r.Body = []byte(`[{"a":1,"b":"x","note":"n"}]`)

@@ -33,6 +33,8 @@ type dbCase struct {
 	// check is a query run after the statement, in the same transaction,
 	// whose single text result must equal checkWant.
 	check, checkWant string
+	// status is the expected response_status; empty expects NULL.
+	status string
 }
 
 // n points at a count.
@@ -197,11 +199,13 @@ func TestPostgresWrites(t *testing.T) {
 		{name: "upsert ignore", req: post("select=id", `[{"id":1,"title":"x"}]`, func(r *Request) {
 			repr(r)
 			r.Prefer.Resolution = "ignore-duplicates"
-		}), want: `[]`, pageTotal: n(0), check: "SELECT title FROM posts WHERE id = 1", checkWant: "hello world"},
+		}), want: `[]`, pageTotal: n(0), check: "SELECT title FROM posts WHERE id = 1", checkWant: "hello world",
+			status: "200"},
 		{name: "upsert on conflict", req: with(req("POST", "pairs", "on_conflict=a,b"), func(r *Request) {
 			r.Body = []byte(`[{"a":1,"b":"x","note":"changed"}]`)
 			r.Prefer.Resolution = "merge-duplicates"
-		}), want: "<null>", pageTotal: n(1), check: "SELECT note FROM pairs WHERE a = 1", checkWant: "changed"},
+		}), want: "<null>", pageTotal: n(1), check: "SELECT note FROM pairs WHERE a = 1", checkWant: "changed",
+			status: "200"},
 		{name: "update", req: with(req("PATCH", "posts", "select=id,title,tags,data,price&id=eq.1"), func(r *Request) {
 			r.Body = []byte(`{"title":"patched","tags":["x"],"data":{"q":1},"price":-98765432109876543210.0123456789}`)
 			repr(r)
@@ -234,7 +238,8 @@ func TestPostgresWrites(t *testing.T) {
 		{name: "put replace", req: with(req("PUT", "pairs", "a=eq.2&b=eq.y"), func(r *Request) {
 			r.Body = []byte(`{"a":2,"b":"y","note":"put"}`)
 			repr(r)
-		}), want: `[{"a":2,"b":"y","note":"put"}]`, check: "SELECT count(*)::text FROM pairs", checkWant: "2"},
+		}), want: `[{"a":2,"b":"y","note":"put"}]`, check: "SELECT count(*)::text FROM pairs", checkWant: "2",
+			status: "200"},
 		{name: "put insert", req: with(req("PUT", "pairs", "a=eq.3&b=eq.z"), func(r *Request) {
 			r.Body = []byte(`[{"a":3,"b":"z"}]`)
 		}), want: "<null>", pageTotal: n(1), check: "SELECT count(*)::text FROM pairs", checkWant: "3"},
@@ -304,8 +309,11 @@ func runDBCase(t *testing.T, tx pgx.Tx, c dbCase, plan *Plan) {
 	if wantTotal != nil && total != *wantTotal {
 		t.Errorf("total_result_set %d, want %d", total, *wantTotal)
 	}
-	if headers != nil || status != nil {
-		t.Errorf("response headers %v, status %v; want NULL", headers, status)
+	if headers != nil {
+		t.Errorf("response headers %v, want NULL", *headers)
+	}
+	if got := deref(status); got != c.status {
+		t.Errorf("response status %q, want %q", got, c.status)
 	}
 
 	want := c.want
@@ -355,4 +363,12 @@ func assertJSON(t *testing.T, got, want string) {
 	if !reflect.DeepEqual(decode(got), decode(want)) {
 		t.Errorf("body\n%s\nwant\n%s", got, want)
 	}
+}
+
+// deref is *s, or "" for nil.
+func deref(s *string) string {
+	if s == nil {
+		return ""
+	}
+	return *s
 }

@@ -30,6 +30,9 @@ func (s fuzzSeed) request() Request {
 	r.Body = s.body
 	r.Prefer = ParsePrefer([]string{s.prefer})
 	r.Media = Media(int(s.method/8) % 3)
+	// The table byte's high bits switch on aggregates and db-max-rows.
+	r.AggregatesEnabled = s.table&0x40 != 0
+	r.MaxRows = int64(s.table>>7) * 50
 	return r
 }
 
@@ -64,13 +67,29 @@ func fuzzSeeds() (seeds []fuzzSeed, goldenSeeds int) {
 		seeds = append(seeds, fuzzSeed{query: q, table: 0})
 		seeds = append(seeds, fuzzSeed{query: q, method: 3, body: []byte(`{"title":"x"}`)})
 	}
+	// Aggregates, counts and the statuses writes decide for themselves.
+	for _, s := range []fuzzSeed{
+		{query: "select=count()", table: 0x40, prefer: "count=estimated"},
+		{query: "select=mood,views.sum()::text,data->>a,n:views.avg()&order=data->>a.desc", table: 0xc0, prefer: "count=exact"},
+		{query: "select=views.max(),views.min(),views.count()&views=gt.1", table: 0x40, prefer: "count=planned"},
+		{query: "select=id::double%20precision,created_at::timestamp%20with%20time%20zone", prefer: "count=estimated"},
+		{query: "select=id::int%20or%201"},
+		{query: "select=a,note&on_conflict=a,b", method: 2, table: 1, body: []byte(`[{"a":1,"b":"x","note":"y"}]`),
+			prefer: "resolution=ignore-duplicates,return=representation"},
+		{query: "a=eq.1&b=eq.x", method: 4, table: 1, body: []byte(`{"a":1,"b":"x"}`), prefer: "return=representation"},
+		{query: "select=count()", method: 3, table: 0x40, body: []byte(`{"views":1}`), prefer: "return=representation"},
+	} {
+		seeds = append(seeds, s)
+	}
 	return seeds, goldenSeeds
 }
 
 var placeholderRE = regexp.MustCompile(`\$([0-9]+)`)
 
 // FuzzBuild checks that Build never panics, returns only *Error values,
-// and that every statement numbers its placeholders 1..len(Args).
+// that every statement numbers its placeholders 1..len(Args), holds no
+// literal but the builder's own and the catalog's (values are bound), and
+// that PostgreSQL parses it (when the test database is reachable).
 func FuzzBuild(f *testing.F) {
 	seeds, _ := fuzzSeeds()
 	for _, s := range seeds {
@@ -88,6 +107,8 @@ func FuzzBuild(f *testing.F) {
 			return
 		}
 		checkPlaceholders(t, plan)
+		checkBoundOnly(t, cat, plan)
+		checkParses(t, plan)
 	})
 }
 

@@ -37,7 +37,11 @@ func buildInsert(t *catalog.Table, q *Query, r *Request) (*Plan, *Error) {
 // catalog expression) while an explicit null stays null.
 func insertSQL(t *catalog.Table, cols []*catalog.Column, missingDefault bool, conflict string) (sq.Sqlizer, *Error) {
 	table := qualifiedName(t.Schema, t.Name)
-	tail := strings.TrimSpace(conflict + " " + returning(t))
+	ret := returning(t)
+	if conflict != "" && !t.IsView {
+		ret += ", " + quoteIdent(t.Name) + ".xmax = 0 AS " + insertedFlag
+	}
+	tail := strings.TrimSpace(conflict + " " + ret)
 
 	// An object without keys inserts a row of defaults per element.
 	if len(cols) == 0 {

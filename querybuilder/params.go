@@ -23,6 +23,10 @@ type Query struct {
 	Columns []string
 	// OnConflict is the on_conflict= list; nil when absent.
 	OnConflict []string
+	// Embedded holds the filters, logic trees, order, limit and offset
+	// aimed at embedded resources, by the embed's alias or name; nested
+	// embeds nest. Nil when there are none.
+	Embedded map[string]*Query
 }
 
 // param is one decoded key=value pair of the query string.
@@ -96,11 +100,9 @@ func (q *Query) add(p param, seen map[string]bool) *Error {
 			q.OnConflict, err = parseColumns("on_conflict parameter", p.value)
 		}
 	case last == "and" || last == "or":
-		var tree LogicTree
-		tree, err = parseLogic(p.key, p.value)
-		q.Logic = append(q.Logic, tree)
+		err = q.addLogic(p.key, p.value)
 	case embedded && (last == "order" || last == "limit" || last == "offset"):
-		err = notImplemented(p.key + " on embedded resources")
+		err = q.addEmbedded(p.key, last, p.value)
 	case p.key == "order":
 		var terms []OrderTerm
 		terms, err = parseOrder(p.value)
@@ -110,9 +112,7 @@ func (q *Query) add(p param, seen map[string]bool) *Error {
 	case p.key == "offset":
 		q.Offset, err = parseCount("offset parameter", p.value)
 	case embedded || hasOperator(p.value):
-		var f Filter
-		f, err = parseFilter(p.key, p.value)
-		q.Filters = append(q.Filters, f)
+		err = q.addFilter(p.key, p.value)
 	}
 	// Anything else is a function argument, which tables ignore.
 	return err

@@ -35,7 +35,7 @@ func TestParseQuery(t *testing.T) {
 			{Field: f("a", idx(-1))}, {Field: f("b", JSONOp{Text: true, Index: -2, IsIndex: true})},
 		}}},
 		{`select="a,b":"c\"d"`, Query{Select: []SelectItem{{Alias: "a,b", Field: f(`c"d`)}}}},
-		{"select=id,author:users!fk_author!inner(id,name),..tags(*)", Query{Select: []SelectItem{
+		{"select=id,author:users!fk_author!inner(id,name),...tags(*)", Query{Select: []SelectItem{
 			{Field: f("id")},
 			{Alias: "author", Relation: "users", Hint: "fk_author", JoinType: "inner",
 				Children: []SelectItem{{Field: f("id")}, {Field: f("name")}}},
@@ -182,9 +182,10 @@ func TestParseQueryErrors(t *testing.T) {
 		{"offset=1.5", "PGRST100", 400},
 		{"id=eq.%zz", "PGRST100", 400},
 		{"columns=a,,b", "PGRST100", 400},
-		{"clients.id=eq.1", "PGRST127", 400},
-		{"clients.or=(a.eq.1)", "PGRST127", 400},
-		{"clients.order=id", "PGRST127", 400},
+		{"clients.id=xx.1", "PGRST100", 400},
+		{"clients.or=(a.eq.1", "PGRST100", 400},
+		{"clients.order=id.up", "PGRST100", 400},
+		{"clients.limit=x", "PGRST100", 400},
 	}
 	for _, tt := range tests {
 		t.Run(tt.raw, func(t *testing.T) {

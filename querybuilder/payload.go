@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
+	"net/http"
 	"net/url"
 	"sort"
 	"strings"
@@ -32,8 +33,14 @@ func parsePayload(r *Request) (*payload, *Error) {
 		return csvPayload(r.Body)
 	case "application/x-www-form-urlencoded":
 		return formPayload(r.Body)
-	default:
+	case "", "application/json", "application/vnd.pgrst.object+json", "application/vnd.pgrst.array+json":
 		return jsonPayload(r.Body)
+	default:
+		return nil, &Error{
+			Status:  http.StatusBadRequest,
+			Code:    "PGRST102",
+			Message: "Content-Type not acceptable: " + r.ContentType,
+		}
 	}
 }
 

@@ -21,6 +21,9 @@ type Prefer struct {
 	Handling string
 	// Tx is "commit" or "rollback".
 	Tx string
+	// Params is "single-object": a function call passes the whole JSON
+	// body as its one json or jsonb argument.
+	Params string
 	// MaxAffected is the max-affected value, or -1 when absent.
 	MaxAffected int64
 	// Timezone is the timezone preference.
@@ -39,6 +42,7 @@ var preferValues = map[string][]string{
 	"missing":    {"default", "null"},
 	"handling":   {"strict", "lenient"},
 	"tx":         {"commit", "rollback"},
+	"params":     {"single-object"},
 }
 
 // ParsePrefer parses every Prefer header value of a request. Each value is
@@ -106,6 +110,8 @@ func (p *Prefer) field(name string) *string {
 		return &p.Missing
 	case "handling":
 		return &p.Handling
+	case "params":
+		return &p.Params
 	default:
 		return &p.Tx
 	}

@@ -1,8 +1,6 @@
 package querybuilder
 
 import (
-	"net/http"
-
 	"github.com/rowgate/rowgate/querybuilder/catalog"
 )
 
@@ -10,6 +8,8 @@ import (
 type outCol struct {
 	expr frag
 	name string
+	// agg is true for an aggregate; the other columns then group.
+	agg bool
 }
 
 // projection renders the select tree of table t against qual into output
@@ -22,11 +22,11 @@ func projection(t *catalog.Table, qual string, items []SelectItem) ([]outCol, *E
 		case it.IsEmbed():
 			return nil, notImplemented("resource embedding (" + it.Relation + ")")
 		case it.Aggregate != "":
-			return nil, &Error{
-				Status:  http.StatusBadRequest,
-				Code:    "PGRST123",
-				Message: "Use of aggregate functions is not allowed",
+			c, err := aggregateCol(t, qual, it)
+			if err != nil {
+				return nil, err
 			}
+			cols = append(cols, c)
 		case it.Star:
 			for _, col := range t.Columns {
 				cols = append(cols, outCol{expr: rawf(qual + "." + quoteIdent(col.Name)), name: col.Name})
@@ -37,8 +37,9 @@ func projection(t *catalog.Table, qual string, items []SelectItem) ([]outCol, *E
 				return nil, err
 			}
 			if it.Cast != "" {
-				// The cast name holds only letters, digits, '_' and spaces.
-				expr = expr.wrap("CAST(", " AS "+it.Cast+")")
+				if expr, err = castSQL(expr, it.Cast); err != nil {
+					return nil, err
+				}
 			}
 			name := it.Alias
 			if name == "" {

@@ -39,34 +39,35 @@ func selectItems(q *Query) []SelectItem {
 //	SELECT count(*), <total or -1>, <body>, <headers>, <status>
 //	FROM (SELECT <select> FROM "s"."t" WHERE ... ORDER BY ... LIMIT n OFFSET m) pgrst_t
 //
-// Prefer: count=exact adds (SELECT count(*) FROM "s"."t" WHERE ...) as the
-// total. count=planned and count=estimated are answered with the exact
-// count too: rowgate has no estimate yet, so on big tables they cost as
-// much as exact. HEAD builds no body (NULL) but still counts the page.
+// Prefer: count adds the total (see totalSQL). An aggregate in select
+// groups by the other selected columns. HEAD builds no body (NULL) but
+// still counts the page.
 func buildRead(t *catalog.Table, q *Query, r *Request) (*Plan, *Error) {
 	table := qualifiedName(t.Schema, t.Name)
 	qual := quoteIdent(t.Name)
 
-	cols, err := projection(t, qual, selectItems(q))
+	lv, err := readLevel(t, qual, q)
 	if err != nil {
 		return nil, err
 	}
-	where, err := whereSQL(t, qual, q)
-	if err != nil {
-		return nil, err
-	}
-	order, err := orderSQL(t, qual, q.Order)
-	if err != nil {
-		return nil, err
-	}
+	cols, where, order := lv.cols, lv.where, lv.order
 
 	// The page.
 	inner := sq.Select().From(table)
 	for _, c := range selectList(cols, r.Media == MediaCSV) {
 		inner = inner.Column(c)
 	}
+	for _, j := range lv.joins {
+		inner = inner.JoinClause(j)
+	}
 	for _, w := range where {
 		inner = inner.Where(w)
+	}
+	groups := groupBy(cols)
+	inner = inner.GroupBy(groups...)
+	base := inner
+	if groups != nil {
+		order = groupedOrder(order, cols)
 	}
 	for _, o := range order {
 		inner = inner.OrderByClause(o)
@@ -85,11 +86,8 @@ func buildRead(t *catalog.Table, q *Query, r *Request) (*Plan, *Error) {
 		res.body = bodyNone
 	}
 	if r.Prefer.Count != "" {
-		counter := sq.Select("count(*)").From(table)
-		for _, w := range where {
-			counter = counter.Where(w)
-		}
-		if res.total, err = sqlizeErr(counter); err != nil {
+		grouped := groups != nil
+		if res.total, err = totalSQL(t, where, base, grouped, r); err != nil {
 			return nil, err
 		}
 	}

@@ -9,7 +9,10 @@
 //	total_result_set  bigint  total count when asked for, else -1
 //	body              text    the response body (JSON or CSV), NULL for none
 //	response_headers  text    current_setting('response.headers', true)
-//	response_status   text    current_setting('response.status', true)
+//	response_status   text    current_setting('response.status', true), or
+//	                          when that is unset the status the statement
+//	                          decided itself (upserts: 200 when nothing
+//	                          was inserted; PUT: 201 inserted, 200 replaced)
 package querybuilder
 
 // Media is the representation the client asked for in Accept.
@@ -54,6 +57,9 @@ type Request struct {
 	RangeLimit  int64
 	// MaxRows caps every result (db-max-rows); 0 means no cap.
 	MaxRows int64
+	// AggregatesEnabled allows count(), sum(), avg(), min() and max() in
+	// select (db-aggregates-enabled); without it they answer PGRST123.
+	AggregatesEnabled bool
 }
 
 // Plan is a built statement.

@@ -42,6 +42,9 @@ type result struct {
 	exactlyOne bool
 	// stripNulls drops null-valued keys from JSON rows (nulls=stripped).
 	stripNulls bool
+	// status, when set, is a text expression for the status the statement
+	// decides itself; response.status set by SQL still wins over it.
+	status frag
 }
 
 // Markers of the errors a statement raises on purpose (see guardSQL). The
@@ -74,7 +77,7 @@ func finish(inner sq.SelectBuilder, prefix sq.Sqlizer, res result) (string, []an
 		Column(total.wrap("(", ")::bigint AS total_result_set")).
 		Column(bodySQL(res).wrap("", " AS body")).
 		Column(rawf("nullif(current_setting('response.headers', true), '') AS response_headers")).
-		Column(rawf("nullif(current_setting('response.status', true), '') AS response_status")).
+		Column(statusSQL(res)).
 		FromSelect(inner, pageAlias)
 	if prefix != nil {
 		outer = outer.PrefixExpr(prefix)
@@ -148,4 +151,14 @@ func csvField(s string) string {
 		return `"` + strings.ReplaceAll(s, `"`, `""`) + `"`
 	}
 	return s
+}
+
+// statusSQL is the response_status column: the response.status setting,
+// else the statement's own status, if any.
+func statusSQL(res result) frag {
+	guc := "nullif(current_setting('response.status', true), '')"
+	if res.status.sql == "" {
+		return rawf(guc + " AS response_status")
+	}
+	return res.status.wrap("coalesce("+guc+", ", ") AS response_status")
 }

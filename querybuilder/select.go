@@ -20,7 +20,7 @@ type SelectItem struct {
 	// Hint is the !hint of an embed; JoinType is "left", "inner" or "".
 	Hint     string
 	JoinType string
-	// Spread is true for ..name(...).
+	// Spread is true for ...name(...).
 	Spread bool
 	// Children are the items inside the embed's parentheses.
 	Children []SelectItem
@@ -67,7 +67,7 @@ func (c *scanner) selectItem() (SelectItem, *Error) {
 	if c.accept("*") {
 		return SelectItem{Star: true}, nil
 	}
-	if c.accept("..") {
+	if c.accept("...") {
 		it, err := c.embed()
 		it.Spread = true
 		return it, err
@@ -161,9 +161,14 @@ func (c *scanner) embedAfterName(name string) (SelectItem, *Error) {
 	if !c.accept("(") {
 		return SelectItem{}, c.unexpected(`"("`)
 	}
-	children, err := c.selectForest()
-	if err != nil {
-		return SelectItem{}, err
+	// An embed may select nothing, name(), to filter its parent only.
+	c.skipSpaces()
+	var children []SelectItem
+	if !c.has(")") {
+		var err *Error
+		if children, err = c.selectForest(); err != nil {
+			return SelectItem{}, err
+		}
 	}
 	if !c.accept(")") {
 		return SelectItem{}, c.unexpected(`",", or ")"`)

@@ -79,13 +79,18 @@ func finishWrite(t *catalog.Table, q *Query, r *Request, stmt sq.Sqlizer, p *pay
 	inner := sq.Select().From(sourceAlias)
 	switch {
 	case r.Prefer.Return == "representation":
-		cols, err := projection(t, sourceAlias, selectItems(q))
+		lv, err := representationLevel(t, sourceAlias, q)
 		if err != nil {
 			return nil, err
 		}
+		cols := lv.cols
 		for _, c := range selectList(cols, r.Media == MediaCSV) {
 			inner = inner.Column(c)
 		}
+		for _, j := range lv.joins {
+			inner = inner.JoinClause(j)
+		}
+		inner = inner.GroupBy(groupBy(cols)...)
 		res.body, res.cols = bodyRows, cols
 	case r.Prefer.Return == "headers-only" && r.Method == "POST" && len(t.PrimaryKey) > 0:
 		for _, k := range t.PrimaryKey {
@@ -102,6 +107,7 @@ func finishWrite(t *catalog.Table, q *Query, r *Request, stmt sq.Sqlizer, p *pay
 	if r.Prefer.Count != "" {
 		res.total = rawf("count(*)")
 	}
+	res.status = writeStatus(t, r)
 	res.exactlyOne = r.Media == MediaObject
 	if r.Prefer.Handling == "strict" && r.Prefer.MaxAffected >= 0 &&
 		(r.Method == "PATCH" || r.Method == "DELETE") {
@@ -123,4 +129,26 @@ func finishWrite(t *catalog.Table, q *Query, r *Request, stmt sq.Sqlizer, p *pay
 	}
 	plan.SQL, plan.Args = sql, args
 	return plan, nil
+}
+
+// insertedFlag names the column an upsert's RETURNING adds to tell the
+// rows it inserted (xmax is 0) from those it updated.
+const insertedFlag = "pgrst_inserted"
+
+// writeStatus is the status an upsert decides from insertedFlag: a POST
+// upsert answers 200 instead of 201 when it inserted nothing, and a PUT
+// with return=representation 201 when it inserted its row and 200 when it
+// replaced it. Views have no xmax, so they keep the fixed statuses.
+func writeStatus(t *catalog.Table, r *Request) frag {
+	if t.IsView {
+		return frag{}
+	}
+	flag := "coalesce(bool_or(" + sourceAlias + "." + insertedFlag + "), false)"
+	switch {
+	case r.Method == "POST" && r.Prefer.Resolution != "":
+		return rawf("(SELECT CASE WHEN " + flag + " THEN NULL ELSE '200' END FROM " + sourceAlias + ")")
+	case r.Method == "PUT" && r.Prefer.Return == "representation":
+		return rawf("(SELECT CASE WHEN " + flag + " THEN '201' ELSE '200' END FROM " + sourceAlias + ")")
+	}
+	return frag{}
 }

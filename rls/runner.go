@@ -19,13 +19,13 @@ import (
 //
 // # One round trip
 //
-// Run writes the settings statement and the main statement as one batch of
-// extended-protocol messages (Parse, Bind, Describe, Execute for each, on
-// the unnamed statement) followed by a single Sync, without BEGIN or
-// COMMIT. PostgreSQL runs everything up to a Sync as one implicit
-// transaction: the set_config(..., true) values last until the Sync, and an
-// error anywhere rolls everything back and leaves the connection idle and
-// clean for the next request.
+// Run writes the settings statement and the main statement as one
+// pipeline of extended-protocol messages (Bind, Execute for each, preceded
+// by Parse for a statement the connection has not prepared yet) followed
+// by a single Sync, without BEGIN or COMMIT. PostgreSQL runs everything up
+// to a Sync as one implicit transaction: the set_config(..., true) values
+// last until the Sync, and an error anywhere rolls everything back and
+// leaves the connection idle and clean for the next request.
 //
 // Run drives the connection below pgx's statement cache on purpose. In
 // pgx's caching exec modes a batch first prepares unseen statements in a
@@ -35,8 +35,23 @@ import (
 // the transaction, after the settings, whatever exec mode the pool uses.
 // Arguments are encoded as in [pgx.QueryExecModeExec]: text format, with
 // types inferred by the server, so cast a parameter ($1::int) where the
-// statement does not fix its type. Statements are planned on every request;
-// pgx query tracers do not see them.
+// statement does not fix its type. pgx query tracers do not see the
+// statements.
+//
+// # Prepared statements
+//
+// Each connection keeps up to StatementCacheSize named prepared statements,
+// keyed by SQL text, so a statement seen before is neither parsed nor
+// planned again (PostgreSQL may settle on a generic plan). The Parse of a
+// new statement travels in the same pipeline, after the settings, so it
+// is analysed as the request's role with the request's search_path.
+// PostgreSQL checks privileges at every execution and replans a cached
+// statement whose Row-Level Security policies depend on the role when the
+// role differs, and the identity lives only in transaction-local
+// settings, so sharing a statement between users leaks nothing. When a
+// cached statement has gone stale (its result columns changed after DDL,
+// or the server no longer has it) the request is retried once with a
+// fresh statement; nothing of the failed attempt was committed.
 //
 // Because the commit happens at the Sync, before Go sees the result, a rule
 // that needs the result to decide whether to commit uses [Env.Check], which
@@ -53,12 +68,19 @@ type Runner struct {
 	// main statement (PostgREST's db-pre-request), written schema.name or
 	// name, unquoted; a name is split at its first dot. Empty calls none.
 	PreRequest string
+
+	// StatementCacheSize is the number of prepared statements kept per
+	// connection, least recently used first out. Zero sends every
+	// statement unnamed, parsed and planned on each request, as a pooler in
+	// transaction mode such as PgBouncer needs (PostgREST's
+	// db-prepared-statements = false).
+	StatementCacheSize int
 }
 
 // NewRunner returns a Runner on pool. The pool's login role should be an
 // authenticator that may switch to the request roles; see [CheckLogin].
 func NewRunner(pool *pgxpool.Pool) *Runner {
-	return &Runner{pool: pool}
+	return &Runner{pool: pool, StatementCacheSize: DefaultStatementCacheSize}
 }
 
 // rollbackSQL ends an Env.Rollback request: its cast fails when the
@@ -69,8 +91,7 @@ const (
 	rollbackMarker = "rowgate: rollback requested"
 )
 
-// errNoResult means the server sent fewer results than statements; the
-// reason is the error the batch ends with.
+// errNoResult means the server sent fewer results than statements.
 var errNoResult = errors.New("rls: missing statement result")
 
 // Run executes sql with args as the main statement of a transaction that
@@ -86,16 +107,25 @@ func (r *Runner) Run(ctx context.Context, env *Env, sql string, args []any) (*Re
 	}
 	defer conn.Release()
 
-	var res *Result
-	if env.Check != nil {
-		res, err = r.runChecked(ctx, conn.Conn(), env, sql, args)
-	} else {
-		res, err = r.runImplicit(ctx, conn.Conn(), env, sql, args)
+	res, err := r.runOnce(ctx, conn.Conn(), env, sql, args)
+	if err != nil && staleStatement(err) && ctx.Err() == nil && !conn.Conn().IsClosed() {
+		if cache := statements(conn.Conn().PgConn(), r.StatementCacheSize); cache != nil {
+			// Nothing ran to completion; prepare everything afresh.
+			cache.reset()
+			res, err = r.runOnce(ctx, conn.Conn(), env, sql, args)
+		}
 	}
 	if err != nil {
 		return nil, classify(ctx, conn.Conn(), err, env.Anonymous)
 	}
 	return res, nil
+}
+
+func (r *Runner) runOnce(ctx context.Context, conn *pgx.Conn, env *Env, sql string, args []any) (*Result, error) {
+	if env.Check != nil {
+		return r.runChecked(ctx, conn, env, sql, args)
+	}
+	return r.runImplicit(ctx, conn, env, sql, args)
 }
 
 func (r *Runner) acquire(ctx context.Context) (*pgxpool.Conn, error) {
@@ -116,26 +146,22 @@ func (r *Runner) acquire(ctx context.Context) (*pgxpool.Conn, error) {
 func (r *Runner) runImplicit(
 	ctx context.Context, conn *pgx.Conn, env *Env, sql string, args []any,
 ) (*Result, error) {
-	b, before, err := r.batch(conn, env, false, sql, args)
+	stmts, before, err := r.statements(conn, env, false, sql, args)
 	if err != nil {
 		return nil, internalError(err)
 	}
 	if env.Rollback {
-		b.ExecParams(rollbackSQL, [][]byte{[]byte(rollbackMarker)}, nil, nil, nil)
+		stmts = append(stmts, stmt{sql: rollbackSQL, params: [][]byte{[]byte(rollbackMarker)}})
 	}
-	mrr := conn.PgConn().ExecBatch(ctx, b)
+	x := r.send(ctx, conn, env, stmts)
 
-	res, err := readMain(mrr, before)
+	res, err := readMain(x, before)
 	if err == nil && env.Rollback {
-		err = readRollback(mrr)
+		err = readRollback(x)
 	}
 	// The commit happens at the Sync; a deferred constraint that fails
 	// there surfaces only here.
-	closeErr := mrr.Close()
-	if env.Rollback && isRollbackMarker(closeErr) {
-		closeErr = nil
-	}
-	if err == nil || errors.Is(err, errNoResult) && closeErr != nil {
+	if closeErr := x.finish(); err == nil {
 		err = closeErr
 	}
 	if err != nil {
@@ -144,15 +170,22 @@ func (r *Runner) runImplicit(
 	return res, nil
 }
 
-// readRollback reads the result of rollbackSQL, which must be its error.
-func readRollback(mrr *pgconn.MultiResultReader) error {
-	if !mrr.NextResult() {
-		if err := mrr.Close(); !isRollbackMarker(err) {
-			return errNoResult
-		}
-		return nil
+// send starts the exchange of stmts on conn.
+func (r *Runner) send(ctx context.Context, conn *pgx.Conn, env *Env, stmts []stmt) *exchange {
+	cache := statements(conn.PgConn(), r.StatementCacheSize)
+	var searchPath string
+	if cache != nil {
+		searchPath = SearchPath(env.SearchPath)
 	}
-	_, err := mrr.ResultReader().Close()
+	return send(ctx, conn.PgConn(), cache, env.Role, searchPath, stmts)
+}
+
+// readRollback reads the result of rollbackSQL, which must be its error.
+func readRollback(x *exchange) error {
+	rr, err := x.result()
+	if err == nil {
+		_, err = rr.Close()
+	}
 	switch {
 	case isRollbackMarker(err):
 		return nil
@@ -163,18 +196,17 @@ func readRollback(mrr *pgconn.MultiResultReader) error {
 }
 
 // runChecked is the two-round-trip shape for Env.Check: BEGIN, settings,
-// [pre-request], main statement in one batch, then COMMIT or ROLLBACK.
+// [pre-request], main statement in one exchange, then COMMIT or ROLLBACK.
 func (r *Runner) runChecked(
 	ctx context.Context, conn *pgx.Conn, env *Env, sql string, args []any,
 ) (*Result, error) {
-	b, before, err := r.batch(conn, env, true, sql, args)
+	stmts, before, err := r.statements(conn, env, true, sql, args)
 	if err != nil {
 		return nil, internalError(err)
 	}
-	mrr := conn.PgConn().ExecBatch(ctx, b)
-	res, err := readMain(mrr, before)
-	closeErr := mrr.Close()
-	if err == nil || errors.Is(err, errNoResult) && closeErr != nil {
+	x := r.send(ctx, conn, env, stmts)
+	res, err := readMain(x, before)
+	if closeErr := x.finish(); err == nil {
 		err = closeErr
 	}
 	if err != nil {
@@ -208,54 +240,51 @@ func rollback(ctx context.Context, conn *pgx.Conn) {
 	_, _ = conn.PgConn().Exec(ctx, "ROLLBACK").ReadAll()
 }
 
-// batch queues [BEGIN], the settings, [the pre-request call] and the main
-// statement, and says how many statements precede the main one.
-func (r *Runner) batch(
+// statements lists [BEGIN], the settings, [the pre-request call] and the
+// main statement, and says how many statements precede the main one.
+func (r *Runner) statements(
 	conn *pgx.Conn, env *Env, begin bool, sql string, args []any,
-) (*pgconn.Batch, int, error) {
-	b := &pgconn.Batch{}
-	before := 0
+) ([]stmt, int, error) {
+	stmts := make([]stmt, 0, 5)
 	if begin {
-		b.ExecParams("BEGIN", nil, nil, nil, nil)
-		before++
+		stmts = append(stmts, stmt{sql: "BEGIN"})
 	}
 	q, vals := settings(env)
-	b.ExecParams(q, vals, nil, nil, nil)
-	before++
+	stmts = append(stmts, stmt{sql: q, params: vals})
 	if r.PreRequest != "" {
-		b.ExecParams("SELECT "+qualifiedName(r.PreRequest)+"()", nil, nil, nil, nil)
-		before++
+		stmts = append(stmts, stmt{sql: "SELECT " + qualifiedName(r.PreRequest) + "()"})
 	}
+	before := len(stmts)
 
 	// A nil description selects exec mode: text format, server-side types.
 	var eqb pgx.ExtendedQueryBuilder
 	if err := eqb.Build(conn.TypeMap(), nil, args); err != nil {
 		return nil, 0, fmt.Errorf("encode arguments: %w", err)
 	}
-	b.ExecParams(sql, eqb.ParamValues, nil, eqb.ParamFormats, nil)
-	return b, before, nil
+	return append(stmts, stmt{sql: sql, params: eqb.ParamValues, formats: eqb.ParamFormats}), before, nil
 }
 
 // readMain skips the results of the statements before the main one and
 // reads the main statement's row.
-func readMain(mrr *pgconn.MultiResultReader, before int) (*Result, error) {
+func readMain(x *exchange, before int) (*Result, error) {
 	for range before {
-		if !mrr.NextResult() {
-			return nil, errNoResult
-		}
-		if _, err := mrr.ResultReader().Close(); err != nil {
+		rr, err := x.result()
+		if err != nil {
 			return nil, err
 		}
+		if _, err := rr.Close(); err != nil {
+			return nil, x.fail(err)
+		}
 	}
-	if !mrr.NextResult() {
-		return nil, errNoResult
+	rr, err := x.result()
+	if err != nil {
+		return nil, err
 	}
-	rr := mrr.ResultReader()
 	res, scanErr := scanResult(rr)
 	// A server error (raised while the rows were produced) wins over a
 	// complaint about their shape.
 	if _, err := rr.Close(); err != nil {
-		return nil, err
+		return nil, x.fail(err)
 	}
 	if scanErr != nil {
 		return nil, internalError(scanErr)

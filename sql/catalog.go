@@ -29,9 +29,10 @@ type catalogColumn struct {
 	Comment  string `json:"comment"`
 }
 
-// LoadCatalog reads the relations of schemas with one query and returns
-// them as a new [catalog.Catalog] whose exposed schemas are schemas.
-// Relations are listed whatever the privileges of the querying role.
+// LoadCatalog reads the relations of schemas with one query, and their
+// functions with another, and returns them as a new [catalog.Catalog]
+// whose exposed schemas are schemas. Relations and functions are listed
+// whatever the privileges of the querying role.
 func LoadCatalog(ctx context.Context, q Querier, schemas []string) (*catalog.Catalog, error) {
 	var doc string
 	if err := q.QueryRow(ctx, catalogSQL, schemas).Scan(&doc); err != nil {
@@ -65,6 +66,12 @@ func LoadCatalog(ctx context.Context, q Querier, schemas []string) (*catalog.Cat
 			})
 		}
 		cat.Add(t)
+	}
+	if err := LoadRelationships(ctx, q, cat); err != nil {
+		return nil, err
+	}
+	if err := loadFunctions(ctx, q, schemas, cat); err != nil {
+		return nil, err
 	}
 	return cat, nil
 }

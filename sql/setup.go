@@ -59,8 +59,8 @@ func (r Report) String() string {
 	return strings.Join(r.Steps, "\n")
 }
 
-// Setup installs rowgate's roles and auth schema into the database conn is
-// connected to. conn must belong to a role that may create roles and
+// Setup installs rowgate's roles, the auth schema and the neon_auth schema
+// of the built-in auth service into the database conn is connected to. conn must belong to a role that may create roles and
 // schemas (a superuser in practice).
 //
 // Setup is idempotent: existing roles are kept as they are (only the
@@ -127,6 +127,11 @@ func Setup(ctx context.Context, conn *pgx.Conn, opts SetupOptions) (Report, erro
 			return rep, fmt.Errorf("grant schema auth to %s: %w", role, err)
 		}
 		rep.addf("granted usage of schema auth and its functions to %s", role)
+	}
+
+	// Schema neon_auth, the storage of the built-in auth service.
+	if err := setupNeonAuth(ctx, conn, &rep, opts.Authenticator); err != nil {
+		return rep, err
 	}
 	return rep, nil
 }

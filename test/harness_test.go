@@ -16,6 +16,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"sort"
 	"strings"
 	"sync"
 	"testing"
@@ -81,7 +82,7 @@ func setup(m *testing.M) (int, error) {
 	if out, err := exec.Command(env.binary, "setup", "--db-uri", env.adminURI).CombinedOutput(); err != nil {
 		return 0, fmt.Errorf("rowgate setup: %v\n%s", err, out)
 	}
-	if err := execFile(ctx, env.adminURI, "testdata/fixture.sql"); err != nil {
+	if err := loadFixtures(ctx, env.adminURI); err != nil {
 		return 0, err
 	}
 
@@ -157,6 +158,28 @@ func createDatabase(ctx context.Context) (string, func(), error) {
 		_, _ = c.Exec(context.Background(), "DROP DATABASE IF EXISTS "+name+" WITH (FORCE)")
 	}
 	return name, drop, nil
+}
+
+// loadFixtures runs testdata/fixture.sql, then every other testdata/*.sql
+// in name order, so each test file can bring its own tables.
+func loadFixtures(ctx context.Context, uri string) error {
+	files, err := filepath.Glob("testdata/*.sql")
+	if err != nil {
+		return err
+	}
+	sort.Strings(files)
+	ordered := []string{"testdata/fixture.sql"}
+	for _, f := range files {
+		if f != ordered[0] {
+			ordered = append(ordered, f)
+		}
+	}
+	for _, f := range ordered {
+		if err := execFile(ctx, uri, f); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 func execFile(ctx context.Context, uri, path string) error {

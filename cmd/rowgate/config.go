@@ -93,9 +93,61 @@ type Config struct {
 	// JWTIssuer is the issuer a token must carry (jwt-iss, ROWGATE_JWT_ISS). Empty accepts
 	// any issuer.
 	JWTIssuer string
+	// JWTProviders are more key sources, each checking its own issuer and audience
+	// (jwt-providers, ROWGATE_JWT_PROVIDERS): a JSON array of objects (see [jwtProvider]), or
+	// "@path" of a file holding one. jwt-secret, jwt-jwks-url, jwt-aud and jwt-iss form one
+	// more provider. Nil means none.
+	JWTProviders []jwtProvider
+	// jwtProvidersFile is the path of a jwt-providers value given as "@path"; readFiles
+	// reads and parses it.
+	jwtProvidersFile string
+	// JWTAllowedRoles lists the only roles a token may claim (jwt-allowed-roles,
+	// ROWGATE_JWT_ALLOWED_ROLES, comma-separated); others get 401 PGRST303. Nil allows any.
+	JWTAllowedRoles []string
+	// JWTLeeway is the clock skew allowed on exp, nbf and iat (jwt-leeway, ROWGATE_JWT_LEEWAY,
+	// whole seconds). Zero (unset) means the verifier's default, 30 s.
+	JWTLeeway time.Duration
+	// JWTJWKSRefreshInterval is how often JWKS URLs are fetched when their response has no
+	// Cache-Control max-age (jwt-jwks-refresh-interval, whole seconds). Zero (unset) means
+	// 300 s.
+	JWTJWKSRefreshInterval time.Duration
+	// JWTJWKSMinRefreshInterval limits the fetches that tokens with an unknown kid trigger to
+	// one per interval per URL (jwt-jwks-min-refresh-interval, whole seconds). Zero (unset)
+	// means 10 s.
+	JWTJWKSMinRefreshInterval time.Duration
+	// JWTJWKSMaxStaleness is how long the last good keys of a JWKS URL stay in use while
+	// fetches fail (jwt-jwks-max-staleness, whole seconds). Zero (unset) means 86400 s.
+	JWTJWKSMaxStaleness time.Duration
 	// DevMode allows a login role that is a superuser or has BYPASSRLS (dev-mode,
 	// ROWGATE_DEV_MODE). Never set it in production.
 	DevMode bool
+	// AuthEnabled turns on the built-in auth service (auth-enabled, ROWGATE_AUTH_ENABLED),
+	// off by default: sign-up, sign-in and sessions under AuthPrefix, users in neon_auth.
+	AuthEnabled bool
+	// AuthSecret seals the auth service's signing keys at rest (auth-secret,
+	// ROWGATE_AUTH_SECRET), at least 32 characters; required when AuthEnabled.
+	AuthSecret string
+	// AuthPrefix is the path of the auth routes (auth-prefix, ROWGATE_AUTH_PREFIX). Empty
+	// means "/auth".
+	AuthPrefix string
+	// AuthRequireEmailVerification withholds sessions until the user follows an emailed link
+	// (auth-require-email-verification, ROWGATE_AUTH_REQUIRE_EMAIL_VERIFICATION).
+	AuthRequireEmailVerification bool
+	// AuthJWTAlg signs the auth service's tokens (auth-jwt-alg, ROWGATE_AUTH_JWT_ALG): EdDSA,
+	// ES256 or RS256. Empty means EdDSA.
+	AuthJWTAlg string
+	// AuthBaseURL is the public URL of the API, used in emailed links and as the tokens'
+	// issuer (auth-base-url, ROWGATE_AUTH_BASE_URL). Empty takes links from the request.
+	AuthBaseURL string
+	// LogFormat is text (default) or json (log-format, ROWGATE_LOG_FORMAT).
+	LogFormat string
+	// ServerShutdownTimeout bounds how long a stopping server waits for requests in flight
+	// (server-shutdown-timeout, ROWGATE_SERVER_SHUTDOWN_TIMEOUT, whole seconds), 10 s by
+	// default.
+	ServerShutdownTimeout time.Duration
+	// ServerMaxBodyBytes is the largest request body accepted (server-max-body-bytes,
+	// ROWGATE_SERVER_MAX_BODY_BYTES), 10 MiB by default.
+	ServerMaxBodyBytes int64
 	// AppSettings are the app.settings.* keys (PGRST_APP_SETTINGS_* in the environment),
 	// keyed by their full name, such as "app.settings.jwt_exp".
 	AppSettings map[string]string
@@ -136,6 +188,9 @@ func defaultConfig() Config {
 		ServerHost:               "!4",
 		ServerPort:               3000,
 		LogLevel:                 "error",
+		LogFormat:                "text",
+		ServerShutdownTimeout:    10 * time.Second,
+		ServerMaxBodyBytes:       10 << 20,
 		OpenAPIMode:              "follow-privileges",
 		AppSettings:              map[string]string{},
 	}
@@ -241,8 +296,60 @@ var configKeys = []configKey{
 		return nil
 	}},
 	{name: "jwt-iss", own: true, set: func(c *Config, _, v string) error { c.JWTIssuer = v; return nil }},
+	{name: "jwt-providers", own: true, set: func(c *Config, k, v string) error {
+		if path, ok := strings.CutPrefix(strings.TrimSpace(v), "@"); ok {
+			c.jwtProvidersFile = path
+			return nil
+		}
+		ps, err := parseJWTProviders(k, v)
+		c.JWTProviders = ps
+		return err
+	}},
+	{name: "jwt-allowed-roles", own: true, set: func(c *Config, _, v string) error {
+		c.JWTAllowedRoles = configSplitList(v)
+		return nil
+	}},
+	{name: "jwt-leeway", own: true, set: func(c *Config, k, v string) error {
+		return configSetSeconds(&c.JWTLeeway, k, v)
+	}},
+	{name: "jwt-jwks-refresh-interval", own: true, set: func(c *Config, k, v string) error {
+		return configSetSeconds(&c.JWTJWKSRefreshInterval, k, v)
+	}},
+	{name: "jwt-jwks-min-refresh-interval", own: true, set: func(c *Config, k, v string) error {
+		return configSetSeconds(&c.JWTJWKSMinRefreshInterval, k, v)
+	}},
+	{name: "jwt-jwks-max-staleness", own: true, set: func(c *Config, k, v string) error {
+		return configSetSeconds(&c.JWTJWKSMaxStaleness, k, v)
+	}},
 	{name: "dev-mode", own: true, set: func(c *Config, k, v string) error {
 		return configSetBool(&c.DevMode, k, v)
+	}},
+	{name: "auth-enabled", own: true, set: func(c *Config, k, v string) error {
+		return configSetBool(&c.AuthEnabled, k, v)
+	}},
+	{name: "auth-secret", own: true, set: func(c *Config, _, v string) error { c.AuthSecret = v; return nil }},
+	{name: "auth-prefix", own: true, set: func(c *Config, _, v string) error { c.AuthPrefix = v; return nil }},
+	{name: "auth-require-email-verification", own: true, set: func(c *Config, k, v string) error {
+		return configSetBool(&c.AuthRequireEmailVerification, k, v)
+	}},
+	{name: "auth-jwt-alg", own: true, set: func(c *Config, _, v string) error { c.AuthJWTAlg = v; return nil }},
+	{name: "auth-base-url", own: true, set: func(c *Config, _, v string) error { c.AuthBaseURL = v; return nil }},
+	{name: "log-format", own: true, set: func(c *Config, _, v string) error { c.LogFormat = v; return nil }},
+	{name: "server-shutdown-timeout", own: true, set: func(c *Config, k, v string) error {
+		var secs int
+		if err := configSetPositive(&secs, k, v); err != nil {
+			return err
+		}
+		c.ServerShutdownTimeout = time.Duration(secs) * time.Second
+		return nil
+	}},
+	{name: "server-max-body-bytes", own: true, set: func(c *Config, k, v string) error {
+		var n int
+		if err := configSetPositive(&n, k, v); err != nil {
+			return err
+		}
+		c.ServerMaxBodyBytes = int64(n)
+		return nil
 	}},
 }
 
@@ -400,6 +507,26 @@ func (c *Config) readFiles() error {
 			c.JWTSecret = strings.TrimSuffix(string(b), "\n")
 		}
 	}
+	errs = append(errs, c.readProviderFiles())
+	return errors.Join(errs...)
+}
+
+// readProviderFiles reads jwt-providers from its "@path" file, if given, and then the
+// files its entries name.
+func (c *Config) readProviderFiles() error {
+	if c.jwtProvidersFile != "" {
+		b, err := os.ReadFile(c.jwtProvidersFile)
+		if err != nil {
+			return configErrorf("jwt-providers", "cannot read file: %v", err)
+		}
+		if c.JWTProviders, err = parseJWTProviders("jwt-providers", string(b)); err != nil {
+			return err
+		}
+	}
+	var errs []error
+	for i := range c.JWTProviders {
+		errs = append(errs, c.JWTProviders[i].readFiles("jwt-providers", i))
+	}
 	return errors.Join(errs...)
 }
 
@@ -478,6 +605,16 @@ func configSetPositive(dst *int, key, v string) error {
 	return nil
 }
 
+// configSetSeconds reads a positive whole number of seconds.
+func configSetSeconds(dst *time.Duration, key, v string) error {
+	var secs int
+	if err := configSetPositive(&secs, key, v); err != nil {
+		return err
+	}
+	*dst = time.Duration(secs) * time.Second
+	return nil
+}
+
 func configSetPort(dst *int, key, v string) error {
 	n, err := configParseInt(v)
 	if err != nil {
@@ -507,6 +644,8 @@ var (
 	configLogLevels = []string{"crit", "error", "warn", "info", "debug"}
 	configOpenAPI   = []string{"follow-privileges", "ignore-privileges", "disabled"}
 )
+
+var configLogFormats = []string{"text", "json"}
 
 // validate checks the values and how they fit together. It returns one [configError] per
 // bad key, joined.
@@ -560,6 +699,14 @@ func (c *Config) validate() error {
 			bad("jwt-jwks-url", "must be an absolute http or https URL, got %q", c.JWTJWKSURL)
 		}
 	}
+	for i := range c.JWTProviders {
+		errs = append(errs, c.JWTProviders[i].validate("jwt-providers", i)...)
+	}
+	for _, role := range c.JWTAllowedRoles {
+		if !configValidRole(role) {
+			bad("jwt-allowed-roles", "%q is not a valid role name", role)
+		}
+	}
 
 	// Server settings.
 	if c.ServerHost == "" {
@@ -577,9 +724,13 @@ func (c *Config) validate() error {
 	if !slices.Contains(configLogLevels, c.LogLevel) {
 		bad("log-level", "must be one of %s, got %q", strings.Join(configLogLevels, ", "), c.LogLevel)
 	}
+	if !slices.Contains(configLogFormats, c.LogFormat) {
+		bad("log-format", "must be one of %s, got %q", strings.Join(configLogFormats, ", "), c.LogFormat)
+	}
 	if !slices.Contains(configOpenAPI, c.OpenAPIMode) {
 		bad("openapi-mode", "must be one of %s, got %q", strings.Join(configOpenAPI, ", "), c.OpenAPIMode)
 	}
+	errs = append(errs, c.validateAuth())
 	return errors.Join(errs...)
 }
 

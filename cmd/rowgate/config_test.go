@@ -168,6 +168,9 @@ jwt-jwks-url = "https://auth.example/jwks"
 jwt-default-role = "authenticated"
 jwt-iss = "https://auth.example"
 dev-mode = true
+log-format = "json"
+server-shutdown-timeout = 5
+server-max-body-bytes = 1000
 app.settings.name = "file"
 app.settings.only_file = 1
 db-prepared-statements = false
@@ -216,6 +219,9 @@ no-such-key = "x"
 		JWTDefaultRole:           "authenticated",
 		JWTIssuer:                "https://env-issuer.example",
 		DevMode:                  false,
+		LogFormat:                "json",
+		ServerShutdownTimeout:    5 * time.Second,
+		ServerMaxBodyBytes:       1000,
 		AppSettings: map[string]string{
 			"app.settings.name":      "env",
 			"app.settings.only_file": "1",

@@ -14,6 +14,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/rowgate/rowgate/gateway/demoapp"
 	"github.com/rowgate/rowgate/jwks"
 	pgsql "github.com/rowgate/rowgate/sql"
 )
@@ -75,10 +76,15 @@ func runDemo(ctx context.Context, args []string, stdout io.Writer, environ []str
 	cfg.ServerHost = "127.0.0.1"
 	cfg.ServerPort = *port
 	cfg.LogLevel = "warn"
+	// The built-in auth service, and the page at /app/ that signs in with it.
+	cfg.AuthEnabled = true
+	if cfg.AuthSecret, err = demoAuthSecret(ctx, adminURI, logf); err != nil {
+		return err
+	}
 	if err := cfg.validate(); err != nil {
 		return err
 	}
-	a, err := newApp(ctx, cfg, newLogger(cfg.LogLevel, stdout))
+	a, err := newApp(ctx, cfg, newLogger(cfg.LogLevel, stdout), demoapp.Page{AuthPrefix: cfg.AuthPrefix})
 	if err != nil {
 		return err
 	}
@@ -90,6 +96,9 @@ func runDemo(ctx context.Context, args []string, stdout io.Writer, environ []str
 	select {
 	case addr := <-started:
 		if err := printDemo(stdout, "http://localhost:"+portOf(addr), key); err != nil {
+			return err
+		}
+		if err := printAuthDemo(stdout, "http://localhost:"+portOf(addr)); err != nil {
 			return err
 		}
 	case err := <-errc:

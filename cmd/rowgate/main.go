@@ -46,6 +46,8 @@ func run(ctx context.Context, args []string, stdout io.Writer, environ []string)
 		return runDemo(ctx, args[1:], stdout, environ)
 	case "setup":
 		return runSetup(ctx, args[1:], stdout)
+	case "health":
+		return runHealth(ctx, args[1:], stdout, environ)
 	case "version", "--version", "-v":
 		fmt.Fprintf(stdout, "rowgate %s (commit %s)\n", version, commit)
 		return nil
@@ -64,4 +66,5 @@ Commands:
   demo [--port N] [--db-uri URI] run a demo on a throwaway PostgreSQL (or URI), with
                                  two users' tokens and curl commands printed
   setup --db-uri URI             install roles and the auth schema idempotently
+  health [--ready] [--url URL]   exit 0 when a local rowgate's admin port answers 200
   version                        print the version`

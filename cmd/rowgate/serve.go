@@ -23,6 +23,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
 	"github.com/rowgate/rowgate/gateway"
+	"github.com/rowgate/rowgate/gateway/auth"
 	"github.com/rowgate/rowgate/jwks"
 	"github.com/rowgate/rowgate/querybuilder/catalog"
 	"github.com/rowgate/rowgate/rls"
@@ -44,7 +45,7 @@ func runServe(ctx context.Context, args []string, stdout io.Writer, environ []st
 	if err != nil {
 		return err
 	}
-	logger := newLogger(cfg.LogLevel, stdout)
+	logger := newFormatLogger(cfg.LogLevel, cfg.LogFormat, stdout)
 	for _, k := range cfg.unknownKeys {
 		logger.Warn("unknown setting ignored", "key", k)
 	}
@@ -66,7 +67,9 @@ type app struct {
 	log      *slog.Logger
 	pool     *pgxpool.Pool
 	verifier *jwks.Verifier
+	auth     *auth.Service
 	registry *prometheus.Registry
+	metrics  *gateway.Metrics
 	handler  http.Handler
 
 	// catalog is swapped whole on reload; requests load it without locks.
@@ -77,9 +80,10 @@ type app struct {
 
 // newApp connects to the database, loads the schema cache and the keys,
 // and builds the HTTP handler. It does not listen yet.
-func newApp(ctx context.Context, cfg Config, logger *slog.Logger) (*app, error) {
+func newApp(ctx context.Context, cfg Config, logger *slog.Logger, extra ...gateway.RouteSet) (*app, error) {
 	a := &app{cfg: cfg, log: logger, registry: prometheus.NewRegistry()}
 	a.registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	a.metrics = gateway.NewMetrics(a.registry, version, commit)
 
 	// The pool logs in as the authenticator role and must not bypass RLS.
 	poolCfg, err := pgxpool.ParseConfig(cfg.DBURI)
@@ -101,26 +105,53 @@ func newApp(ctx context.Context, cfg Config, logger *slog.Logger) (*app, error) 
 		a.pool.Close()
 		return nil, err
 	}
-	a.verifier, err = jwks.New(ctx, jwtConfig(cfg, logger))
+	// The built-in auth service, when on, is one more token provider.
+	a.auth, err = newAuthService(ctx, cfg, a.pool, logger)
 	if err != nil {
 		a.pool.Close()
 		return nil, err
 	}
+	jc := jwtConfig(cfg, logger)
+	withAuthProvider(&jc, a.auth)
+	jc.OnVerify, jc.OnRefresh = a.metrics.ObserveVerify, a.metrics.ObserveRefresh
+	a.verifier, err = jwks.New(ctx, jc)
+	if err != nil {
+		a.pool.Close()
+		return nil, err
+	}
+	if err := a.metrics.RegisterTokenCache(a.verifier.CacheStats); err != nil {
+		a.pool.Close()
+		return nil, err
+	}
 
-	a.handler = gateway.New(gateway.Options{
+	// A request waits for a pooled connection no longer than
+	// db-pool-acquisition-timeout, then answers 503 PGRST003.
+	runner := rls.NewRunner(a.pool)
+	runner.AcquireTimeout = cfg.DBPoolAcquisitionTimeout
+	sessions, routes := authOptions(a.auth, extra)
+	srv := gateway.New(gateway.Options{
+		Sessions:           sessions,
+		Routes:             routes,
+		Metrics:            a.metrics,
+		ServerTiming:       cfg.ServerTimingEnabled,
+		BodyLimit:          cfg.ServerMaxBodyBytes,
 		Auth:               a.verifier,
-		DB:                 rls.NewRunner(a.pool),
+		DB:                 runner,
 		Catalog:            a.catalog.Load,
 		MaxRows:            cfg.DBMaxRows,
+		AggregatesEnabled:  cfg.DBAggregatesEnabled,
 		ExtraSearchPath:    cfg.DBExtraSearchPath,
 		TxEnd:              cfg.DBTxEnd,
 		CORSAllowedOrigins: cfg.ServerCORSAllowedOrigins,
 		Logger:             logger,
+		OpenAPIMode:        cfg.OpenAPIMode,
 	})
+	a.handler = srv
+	a.registry.MustRegister(rls.NewPoolCollector(a.pool, srv.Pending))
 	return a, nil
 }
 
-// jwtConfig maps the PostgREST JWT settings onto the verifier's.
+// jwtConfig maps the PostgREST JWT settings and rowgate's own onto the verifier's.
 func jwtConfig(cfg Config, logger *slog.Logger) jwks.Config {
 	jc := jwks.Config{
 		JWKSURL:         cfg.JWTJWKSURL,
@@ -145,6 +176,21 @@ func jwtConfig(cfg Config, logger *slog.Logger) jwks.Config {
 	default:
 		jc.Secret = []byte(cfg.JWTSecret)
 	}
+
+	// rowgate's own settings: more providers, role limits, timing.
+	for i := range cfg.JWTProviders {
+		jc.Providers = append(jc.Providers, cfg.JWTProviders[i].verifierProvider())
+	}
+	jc.AllowedRoles = cfg.JWTAllowedRoles
+	jc.Leeway, jc.RefreshInterval = cfg.JWTLeeway, cfg.JWTJWKSRefreshInterval
+	jc.MinRefreshInterval, jc.MaxStaleness = cfg.JWTJWKSMinRefreshInterval, cfg.JWTJWKSMaxStaleness
+
+	// PostgreSQL lets a session switch to its own login role, so a token naming the
+	// authenticator would run with the login's privileges: refuse it. Roles the login cannot
+	// switch to are refused by the database itself (42501 or 22023).
+	if pc, err := pgxpool.ParseConfig(cfg.DBURI); err == nil && pc.ConnConfig.User != "" {
+		jc.DeniedRoles = []string{pc.ConnConfig.User}
+	}
 	return jc
 }
 
@@ -154,6 +200,7 @@ func (a *app) reload(ctx context.Context) error {
 	defer a.reloadMu.Unlock()
 	start := time.Now()
 	cat, err := pgsql.LoadCatalog(ctx, a.pool, a.cfg.DBSchemas)
+	a.metrics.ObserveSchemaLoad(time.Since(start), err)
 	if err != nil {
 		return fmt.Errorf("cannot load the schema cache: %w", err)
 	}
@@ -162,15 +209,20 @@ func (a *app) reload(ctx context.Context) error {
 	return nil
 }
 
-// ready reports what keeps the gateway from serving, or nil.
+// ready reports everything that keeps the gateway from serving, joined,
+// or nil: the schema cache, the database and the JWT keys.
 func (a *app) ready(ctx context.Context) error {
+	var errs []error
 	if a.catalog.Load() == nil {
-		return errors.New("schema cache not loaded")
+		errs = append(errs, errors.New("schema cache not loaded"))
 	}
 	if err := a.pool.Ping(ctx); err != nil {
-		return fmt.Errorf("database unreachable: %w", err)
+		errs = append(errs, fmt.Errorf("database unreachable: %w", err))
 	}
-	return a.verifier.Ready()
+	if err := a.verifier.Ready(); err != nil {
+		errs = append(errs, fmt.Errorf("JWT keys not loaded: %w", err))
+	}
+	return errors.Join(errs...)
 }
 
 // serve listens on the API and admin ports until ctx ends, then shuts down
@@ -193,12 +245,7 @@ func (a *app) serve(ctx context.Context, started chan<- string) error {
 			apiLn.Close()
 			return fmt.Errorf("admin-server-port: %w", err)
 		}
-		ready := func() error {
-			rctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
-			defer cancel()
-			return a.ready(rctx)
-		}
-		servers = append(servers, a.httpServer(gateway.AdminHandler(ready, a.registry)))
+		servers = append(servers, a.httpServer(gateway.AdminHandler(a.ready, a.registry)))
 		listeners = append(listeners, adminLn)
 	}
 
@@ -206,6 +253,9 @@ func (a *app) serve(ctx context.Context, started chan<- string) error {
 	usr1 := make(chan os.Signal, 1)
 	signal.Notify(usr1, syscall.SIGUSR1)
 	defer signal.Stop(usr1)
+
+	// So does NOTIFY on db-channel; the listener stops when serve returns.
+	defer a.startListener(ctx)()
 
 	errc := make(chan error, len(servers))
 	for i, srv := range servers {
@@ -232,10 +282,18 @@ func (a *app) serve(ctx context.Context, started chan<- string) error {
 
 	// Stop accepting, let requests in flight finish within a bound.
 	a.log.Info("shutting down")
-	sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	grace := a.cfg.ServerShutdownTimeout
+	if grace <= 0 {
+		grace = 10 * time.Second
+	}
+	sctx, cancel := context.WithTimeout(context.Background(), grace)
 	defer cancel()
 	for _, srv := range servers {
-		_ = srv.Shutdown(sctx)
+		if err := srv.Shutdown(sctx); err != nil {
+			a.log.Warn("requests still in flight at server-shutdown-timeout; closing them",
+				"timeout", grace, "error", err)
+			_ = srv.Close()
+		}
 	}
 	return nil
 }
@@ -263,8 +321,14 @@ func hostPort(host string, port int) string {
 	return net.JoinHostPort(host, strconv.Itoa(port))
 }
 
-// newLogger maps PostgREST's log levels onto slog.
+// newLogger maps PostgREST's log levels onto a text slog logger.
 func newLogger(level string, w io.Writer) *slog.Logger {
+	return newFormatLogger(level, "text", w)
+}
+
+// newFormatLogger maps PostgREST's log levels onto slog, writing text or
+// JSON (log-format).
+func newFormatLogger(level, format string, w io.Writer) *slog.Logger {
 	lvl := slog.LevelError
 	switch level {
 	case "crit":
@@ -276,5 +340,9 @@ func newLogger(level string, w io.Writer) *slog.Logger {
 	case "debug":
 		lvl = slog.LevelDebug
 	}
-	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: lvl}))
+	opts := &slog.HandlerOptions{Level: lvl}
+	if format == "json" {
+		return slog.New(slog.NewJSONHandler(w, opts))
+	}
+	return slog.New(slog.NewTextHandler(w, opts))
 }

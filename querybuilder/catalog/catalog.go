@@ -13,6 +13,10 @@ type Catalog struct {
 	// Tables holds every table, view, materialized view and foreign table of
 	// the exposed schemas.
 	Tables map[Name]*Table
+
+	// Functions holds the functions of the exposed schemas by name, each
+	// with its overloads; see [Catalog.AddFunction].
+	Functions map[Name][]*Function
 }
 
 // Name is a schema-qualified relation name.
@@ -41,6 +45,10 @@ type Table struct {
 	// PrimaryKey holds the primary key column names in key order; empty for
 	// views and keyless tables.
 	PrimaryKey []string
+
+	// Relationships are the ways to embed other relations in this one;
+	// see [Catalog.AddRelationship].
+	Relationships []*Relationship
 
 	byName map[string]*Column
 }

@@ -1,0 +1,284 @@
+package main
+
+import (
+	"context"
+	_ "embed"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strconv"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/rowgate/rowgate/jwks"
+	"github.com/rowgate/rowgate/querybuilder/catalog"
+	"github.com/rowgate/rowgate/rls"
+	pgsql "github.com/rowgate/rowgate/sql"
+)
+
+//go:embed wrk.lua
+var wrkScript []byte
+
+// bench holds what every measurement shares.
+type bench struct {
+	o      options
+	db     *database
+	bin    string
+	dir    string
+	jwks   *httptest.Server
+	users  *users
+	script string
+	// requests maps a scenario to its wrk request file.
+	requests map[string]string
+	cat      *catalog.Catalog
+}
+
+func newBench(ctx context.Context, o options, db *database, bin, dir string) (*bench, error) {
+	b := &bench{o: o, db: db, bin: bin, dir: dir, requests: map[string]string{}}
+	key, err := jwks.GenerateKeyPair("ES256", "bench-key")
+	if err != nil {
+		return nil, err
+	}
+	doc := key.PublicJWKS()
+	b.jwks = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = w.Write(doc)
+	}))
+	if b.users, err = mintTokens(key); err != nil {
+		b.close()
+		return nil, err
+	}
+	b.script = filepath.Join(dir, "wrk.lua")
+	if err := os.WriteFile(b.script, wrkScript, 0o600); err != nil {
+		b.close()
+		return nil, err
+	}
+	for _, s := range o.scenarios {
+		if b.requests[s.name], err = writeRequests(dir, s, b.users); err != nil {
+			b.close()
+			return nil, err
+		}
+	}
+	pool, err := pgxpool.New(ctx, db.apiURI)
+	if err != nil {
+		b.close()
+		return nil, err
+	}
+	defer pool.Close()
+	if b.cat, err = pgsql.LoadCatalog(ctx, pool, []string{"public"}); err != nil {
+		b.close()
+		return nil, fmt.Errorf("load schema cache: %w", err)
+	}
+	return b, nil
+}
+
+func (b *bench) close() {
+	if b.jwks != nil {
+		b.jwks.Close()
+	}
+}
+
+// gateway starts rowgate on the bench database with pool connections and
+// a verified-token cache of cache entries.
+func (b *bench) gateway(pool, cache int) (*gatewayProc, error) {
+	return startGateway(b.bin, map[string]string{
+		"PGRST_DB_URI":                b.db.apiURI,
+		"PGRST_DB_ANON_ROLE":          "anon",
+		"PGRST_DB_POOL":               strconv.Itoa(pool),
+		"PGRST_JWT_AUD":               benchAudience,
+		"PGRST_JWT_CACHE_MAX_ENTRIES": strconv.Itoa(cache),
+		"PGRST_LOG_LEVEL":             "error",
+		"ROWGATE_JWT_JWKS_URL":        b.jwks.URL,
+	})
+}
+
+// measurement is one run of one scenario.
+type measurement struct {
+	gw, floor load
+	hasFloor  bool
+}
+
+// poolResult holds every measurement made with one pool size.
+type poolResult struct {
+	// runs[scenario] has one measurement per run.
+	runs map[string][]measurement
+	// unavailable[scenario] says why the gateway cannot serve it.
+	unavailable map[string]string
+	// cacheOff has one get-one measurement per run with the cache off.
+	cacheOff []load
+}
+
+// measurePool runs every scenario o.runs times with rowgate and the floor
+// on pool connections, and get-one with the cache off.
+func (b *bench) measurePool(ctx context.Context, pool int) (*poolResult, error) {
+	res := &poolResult{runs: map[string][]measurement{}, unavailable: map[string]string{}}
+	logf("pool %d: starting rowgate", pool)
+	gw, err := b.gateway(pool, numUsers)
+	if err != nil {
+		return nil, err
+	}
+	defer gw.stop()
+	var gwOff *gatewayProc
+	if b.o.cacheOff {
+		if gwOff, err = b.gateway(pool, 0); err != nil {
+			return nil, err
+		}
+		defer gwOff.stop()
+	}
+
+	fpool, err := floorPool(ctx, b.db.apiURI, pool)
+	if err != nil {
+		return nil, err
+	}
+	defer fpool.Close()
+	runner := rls.NewRunner(fpool)
+
+	work := map[string][]floorReq{}
+	for _, s := range b.o.scenarios {
+		if why := probe(ctx, gw.base, s, b.users); why != "" {
+			res.unavailable[s.name] = why
+			logf("pool %d: %s not available: %s", pool, s.name, why)
+			continue
+		}
+		if b.o.floor {
+			w, err := floorWork(b.cat, s, b.users, floorHost(gw.base))
+			if err != nil {
+				return nil, fmt.Errorf("%s floor: %w", s.name, err)
+			}
+			work[s.name] = w
+		}
+	}
+
+	for r := 1; r <= b.o.runs; r++ {
+		for _, s := range b.o.scenarios {
+			if _, no := res.unavailable[s.name]; no {
+				continue
+			}
+			var m measurement
+			if m.gw, err = b.wrk(ctx, gw, s, b.o.duration); err != nil {
+				return nil, err
+			}
+			if w, ok := work[s.name]; ok {
+				runFloor(ctx, runner, w, b.o.connections, b.o.warmup)
+				meter := startCPU(append(backendPIDs(ctx, b.db), os.Getpid()))
+				m.floor, m.hasFloor = runFloor(ctx, runner, w, b.o.connections, b.o.duration), true
+				m.floor.Foreign = meter.foreignCores()
+			}
+			if err := ctx.Err(); err != nil {
+				return nil, err
+			}
+			res.runs[s.name] = append(res.runs[s.name], m)
+			logf("pool %d run %d/%d %-8s %s", pool, r, b.o.runs, s.name, m.line())
+		}
+		if gwOff != nil {
+			s, _ := findScenario("get-one")
+			l, err := b.wrk(ctx, gwOff, s, b.o.duration)
+			if err != nil {
+				return nil, err
+			}
+			res.cacheOff = append(res.cacheOff, l)
+			logf("pool %d run %d/%d %-8s rowgate %s", pool, r, b.o.runs, "cache-off", l.line())
+		}
+	}
+	return res, nil
+}
+
+// wrk warms gw up with s, then measures it for d.
+func (b *bench) wrk(ctx context.Context, gw *gatewayProc, s scenario, d time.Duration) (load, error) {
+	reqs, ok := b.requests[s.name]
+	if !ok {
+		var err error
+		if reqs, err = writeRequests(b.dir, s, b.users); err != nil {
+			return load{}, err
+		}
+		b.requests[s.name] = reqs
+	}
+	w := wrkRun{
+		URL: gw.base, Script: b.script, Requests: reqs, Method: s.method, Body: s.body,
+		Threads: b.o.threads, Connections: b.o.connections, Duration: b.o.warmup,
+	}
+	if b.o.warmup >= time.Second {
+		if _, err := w.run(ctx); err != nil {
+			return load{}, fmt.Errorf("%s warm-up: %w", s.name, err)
+		}
+	}
+	w.Duration = d
+	meter := startCPU(append(backendPIDs(ctx, b.db), gw.pid(), os.Getpid()))
+	l, err := w.run(ctx)
+	if err != nil {
+		return load{}, fmt.Errorf("%s: %w", s.name, err)
+	}
+	meter.addOurs(l.cpu)
+	l.Foreign = meter.foreignCores()
+	return l, nil
+}
+
+// floorPool is a pool like rowgate's: the authenticator, pool connections.
+func floorPool(ctx context.Context, uri string, size int) (*pgxpool.Pool, error) {
+	cfg, err := pgxpool.ParseConfig(uri)
+	if err != nil {
+		return nil, err
+	}
+	cfg.MaxConns = int32(size)
+	cfg.MinConns = int32(size)
+	return pgxpool.NewWithConfig(ctx, cfg)
+}
+
+// soakResult is rowgate's memory during a long get-one run.
+type soakResult struct {
+	every   time.Duration
+	samples []int64 // VmRSS in KiB
+	load    load
+}
+
+// soak runs get-one for o.soak and samples rowgate's VmRSS every 10s.
+func (b *bench) soak(ctx context.Context, pool int) (*soakResult, error) {
+	s, _ := findScenario("get-one")
+	gw, err := b.gateway(pool, numUsers)
+	if err != nil {
+		return nil, err
+	}
+	defer gw.stop()
+	logf("soak: get-one for %s on pool %d, sampling memory every 10s", b.o.soak, pool)
+
+	res := &soakResult{every: 10 * time.Second}
+	type outcome struct {
+		l   load
+		err error
+	}
+	done := make(chan outcome, 1)
+	go func() {
+		reqs, err := writeRequests(b.dir, s, b.users)
+		if err != nil {
+			done <- outcome{err: err}
+			return
+		}
+		l, err := wrkRun{
+			URL: gw.base, Script: b.script, Requests: reqs, Method: s.method,
+			Threads: b.o.threads, Connections: b.o.connections, Duration: b.o.soak,
+		}.run(ctx)
+		done <- outcome{l, err}
+	}()
+	tick := time.NewTicker(res.every)
+	defer tick.Stop()
+	for {
+		select {
+		case <-tick.C:
+			kib, err := rssKiB(gw.pid())
+			if err != nil {
+				return nil, err
+			}
+			res.samples = append(res.samples, kib)
+			logf("soak: %3d s  VmRSS %s", len(res.samples)*10, mib(kib))
+		case out := <-done:
+			if out.err != nil {
+				return nil, out.err
+			}
+			res.load = out.l
+			return res, nil
+		}
+	}
+}

@@ -1,0 +1,43 @@
+-- wrk script of the rowgate benchmark.
+--
+-- Arguments (after wrk's --): a request file, the HTTP method, and the body
+-- ("" for none). The request file has one line per user, "<path>\t<token>".
+-- Every request takes the next line, so the tokens of all users rotate and
+-- each thread starts at a different place in the list. The requests are
+-- formatted once, in init, so wrk spends no time on them while it measures.
+
+local requests = {}
+local next_index = 1
+local threads = 0
+
+function setup(thread)
+  threads = threads + 1
+  thread:set("thread_id", threads)
+end
+
+function init(args)
+  local method, body = args[2], args[3]
+  if body == nil or body == "" then
+    body = nil
+  end
+  for line in io.lines(args[1]) do
+    local path, token = line:match("^([^\t]+)\t(.+)$")
+    if path then
+      local headers = { ["Authorization"] = "Bearer " .. token }
+      if body then
+        headers["Content-Type"] = "application/json"
+      end
+      requests[#requests + 1] = wrk.format(method, path, headers, body)
+    end
+  end
+  if #requests == 0 then
+    error("no requests in " .. args[1])
+  end
+  next_index = (((thread_id or 1) - 1) * 397) % #requests + 1
+end
+
+function request()
+  local r = requests[next_index]
+  next_index = next_index % #requests + 1
+  return r
+end

@@ -1,0 +1,44 @@
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"io"
+
+	"github.com/jackc/pgx/v5"
+)
+
+// demoAuthSecret makes a fresh secret for the demo's auth service. Signing keys sealed by an
+// earlier run's secret cannot be opened with it, so they are removed (tokens they signed stop
+// verifying; accounts and sessions stay).
+func demoAuthSecret(ctx context.Context, adminURI string, logf func(string, ...any)) (string, error) {
+	var b [32]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		return "", fmt.Errorf("auth secret: %w", err)
+	}
+	conn, err := pgx.Connect(ctx, adminURI)
+	if err != nil {
+		return "", fmt.Errorf("cannot connect to the demo database: %w", err)
+	}
+	defer conn.Close(context.Background())
+	tag, err := conn.Exec(ctx, `DELETE FROM neon_auth.jwks`)
+	if err != nil {
+		return "", fmt.Errorf("reset the demo's signing keys: %w", err)
+	}
+	if n := tag.RowsAffected(); n > 0 {
+		logf("  removed %d signing keys of an earlier demo run", n)
+	}
+	return hex.EncodeToString(b[:]), nil
+}
+
+// printAuthDemo tells how to try the sign-in flow.
+func printAuthDemo(w io.Writer, base string) error {
+	_, err := fmt.Fprintf(w, "\n# sign up, keep notes and sign out in a browser (built-in auth service):\n"+
+		"#   %s/app/\n# or from the shell:\n"+
+		"curl -s -c jar -H 'Content-Type: application/json' '%s/auth/sign-up/email' \\\n"+
+		"  -d '{\"email\":\"carol@example.com\",\"password\":\"correct horse\",\"name\":\"Carol\"}'\n"+
+		"curl -s -b jar '%s/auth/token'\n", base, base, base)
+	return err
+}

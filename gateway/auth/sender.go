@@ -1,0 +1,43 @@
+package auth
+
+import (
+	"context"
+	"log/slog"
+)
+
+// Message is an email the service wants delivered.
+type Message struct {
+	// To is the recipient's address.
+	To string
+	// Subject is a one-line subject.
+	Subject string
+	// Text is the plain-text body.
+	Text string
+	// URL is the link the message is about (the verification link).
+	URL string
+}
+
+// Sender delivers email, such as verification links. Implementations must
+// be safe for concurrent use.
+type Sender interface {
+	Send(ctx context.Context, m Message) error
+}
+
+// LogSender is the default [Sender]: it writes each message, link
+// included, to the log at error level (so the default log level shows it)
+// instead of mailing it. It suits development and the demo; in production
+// configure a real sender.
+type LogSender struct {
+	Logger *slog.Logger
+}
+
+// Send logs m.
+func (l LogSender) Send(ctx context.Context, m Message) error {
+	log := l.Logger
+	if log == nil {
+		log = slog.Default()
+	}
+	log.ErrorContext(ctx, "auth: email not sent (no mail sender configured); deliver the link yourself",
+		"to", m.To, "subject", m.Subject, "url", m.URL)
+	return nil
+}
