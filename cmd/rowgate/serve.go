@@ -128,6 +128,7 @@ func newApp(ctx context.Context, cfg Config, logger *slog.Logger, extra ...gatew
 	// db-pool-acquisition-timeout, then answers 503 PGRST003.
 	runner := rls.NewRunner(a.pool)
 	runner.AcquireTimeout = cfg.DBPoolAcquisitionTimeout
+	runner.PreRequest = cfg.DBPreRequest
 	sessions, routes := authOptions(a.auth, extra)
 	srv := gateway.New(gateway.Options{
 		Sessions:           sessions,
