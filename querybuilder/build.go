@@ -43,6 +43,9 @@ func build(cat *catalog.Catalog, r *Request) (*Plan, *Error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := guardUnknown(q, r.Method); err != nil {
+		return nil, err
+	}
 	if !r.AggregatesEnabled && usesAggregates(q.Select) {
 		return nil, aggregatesDisabled()
 	}
@@ -63,5 +66,25 @@ func build(cat *catalog.Catalog, r *Request) (*Plan, *Error) {
 			Code:    "PGRST117",
 			Message: "Unsupported HTTP method: " + r.Method,
 		}
+	}
+}
+
+// guardUnknown refuses a write whose query string holds a parameter that is
+// not a filter, such as a mistyped operator (id=eqq.6). PostgREST ignores
+// such parameters everywhere, so a typo turns a one-row PATCH or DELETE
+// into one that touches every row the caller may reach; rowgate answers
+// with the parse error PostgREST gives for a bad operator instead. Reads
+// keep PostgREST's behaviour: ignoring the parameter there loses nothing.
+func guardUnknown(q *Query, method string) *Error {
+	if len(q.Unknown) == 0 || method == "GET" || method == "HEAD" || method == "POST" {
+		return nil
+	}
+	_, value, _ := strings.Cut(q.Unknown[0], "=")
+	return &Error{
+		Status:  http.StatusBadRequest,
+		Code:    "PGRST100",
+		Message: "\"failed to parse filter (" + value + ")\" (line 1, column 1)",
+		Details: "unknown operator in " + q.Unknown[0] +
+			"; rowgate refuses to change rows with a filter it cannot read",
 	}
 }

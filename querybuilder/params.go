@@ -27,6 +27,10 @@ type Query struct {
 	// aimed at embedded resources, by the embed's alias or name; nested
 	// embeds nest. Nil when there are none.
 	Embedded map[string]*Query
+	// Unknown holds the parameters that are neither reserved nor filters:
+	// function arguments for RPC, which table reads ignore as PostgREST
+	// does. Writes refuse them (see guardUnknown).
+	Unknown []string
 }
 
 // param is one decoded key=value pair of the query string.
@@ -113,8 +117,10 @@ func (q *Query) add(p param, seen map[string]bool) *Error {
 		q.Offset, err = parseCount("offset parameter", p.value)
 	case embedded || hasOperator(p.value):
 		err = q.addFilter(p.key, p.value)
+	default:
+		// Anything else is a function argument, which table reads ignore.
+		q.Unknown = append(q.Unknown, p.key+"="+p.value)
 	}
-	// Anything else is a function argument, which tables ignore.
 	return err
 }
 

@@ -19,7 +19,7 @@ func TestParseQuery(t *testing.T) {
 		want Query
 	}{
 		{"", Query{}},
-		{"id=noop.1&x=5&y=", Query{}},
+		{"id=noop.1&x=5&y=", Query{Unknown: []string{"id=noop.1", "x=5", "y="}}},
 		{"select=*", Query{Select: []SelectItem{{Star: true}}}},
 		{"select=id,t:title,data->a->>b,x:data->0::text,*", Query{Select: []SelectItem{
 			{Field: f("id")},
@@ -47,7 +47,7 @@ func TestParseQuery(t *testing.T) {
 		{"id=eq.5&name=not.like.a*b&x=5", Query{Filters: []Filter{
 			{Field: f("id"), Op: "eq", Value: "5"},
 			{Field: f("name"), Op: "like", Negate: true, Value: "a*b"},
-		}}},
+		}, Unknown: []string{"x=5"}}},
 		{"a=eq.&b=eq.x.y.z&c=gte.2024-01-01T00:00:00%2B00:00", Query{Filters: []Filter{
 			{Field: f("a"), Op: "eq", Value: ""},
 			{Field: f("b"), Op: "eq", Value: "x.y.z"},
@@ -120,7 +120,7 @@ func TestParseQuery(t *testing.T) {
 		{"order=rel(x).desc", Query{Order: []OrderTerm{{Relation: "rel", Field: f("x"), Direction: "desc"}}}},
 		{"limit=10&offset=5&limit=3", Query{Limit: 3, Offset: 5}},
 		{"columns=a,b&on_conflict=a&columns=c", Query{Columns: []string{"a", "b"}, OnConflict: []string{"a"}}},
-		{"select=id&select=x&flag&rpcarg=1", Query{Select: []SelectItem{{Field: f("id")}}}},
+		{"select=id&select=x&flag&rpcarg=1", Query{Select: []SelectItem{{Field: f("id")}}, Unknown: []string{"rpcarg=1"}}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.raw, func(t *testing.T) {
