@@ -16,7 +16,12 @@ const settingsSQL = "SELECT " +
 	"pg_catalog.set_config('request.method', $4, true), " +
 	"pg_catalog.set_config('request.path', $5, true), " +
 	"pg_catalog.set_config('request.headers', $6, true), " +
-	"pg_catalog.set_config('request.cookies', $7, true)"
+	"pg_catalog.set_config('request.cookies', $7, true), " +
+	// A function may set these at session level; blank them for this
+	// transaction so one request's status and headers never answer the
+	// next request on the same connection.
+	"pg_catalog.set_config('response.headers', '', true), " +
+	"pg_catalog.set_config('response.status', '', true)"
 
 // settingsReadOnlySQL is settingsSQL that also makes the transaction read
 // only. Turning read-only on is allowed at any point of a transaction.
