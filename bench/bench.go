@@ -163,9 +163,9 @@ func (b *bench) measurePool(ctx context.Context, pool int) (*poolResult, error) 
 			}
 			if w, ok := work[s.name]; ok {
 				runFloor(ctx, runner, w, b.o.connections, b.o.warmup)
-				meter := startCPU(append(backendPIDs(ctx, b.db), os.Getpid()))
+				meter := startCPU(nil, []int{os.Getpid()}, b.dbPIDs(ctx))
 				m.floor, m.hasFloor = runFloor(ctx, runner, w, b.o.connections, b.o.duration), true
-				m.floor.Foreign = meter.foreignCores()
+				m.floor.CPU = meter.use()
 			}
 			if err := ctx.Err(); err != nil {
 				return nil, err
@@ -206,14 +206,20 @@ func (b *bench) wrk(ctx context.Context, gw *gatewayProc, s scenario, d time.Dur
 		}
 	}
 	w.Duration = d
-	meter := startCPU(append(backendPIDs(ctx, b.db), gw.pid(), os.Getpid()))
+	meter := startCPU([]int{gw.pid()}, []int{os.Getpid()}, b.dbPIDs(ctx))
 	l, err := w.run(ctx)
 	if err != nil {
 		return load{}, fmt.Errorf("%s: %w", s.name, err)
 	}
-	meter.addOurs(l.cpu)
-	l.Foreign = meter.foreignCores()
+	meter.addDriver(l.cpu)
+	l.CPU = meter.use()
 	return l, nil
+}
+
+// dbPIDs returns a function listing the database server's processes that
+// work for the benchmark.
+func (b *bench) dbPIDs(ctx context.Context) func() []int {
+	return func() []int { return backendPIDs(ctx, b.db) }
 }
 
 // floorPool is a pool like rowgate's: the authenticator, pool connections.

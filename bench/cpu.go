@@ -12,49 +12,79 @@ import (
 	"github.com/jackc/pgx/v5"
 )
 
-// The machine may be shared. cpuMeter tells how much CPU went to processes
-// other than the benchmark's own (rowgate, wrk, this program and the
-// database backends serving the benchmark database) while a measurement
-// ran, so a noisy result can be recognised as such.
+// The machine may be shared. cpuMeter tells where the CPU went while a
+// measurement ran: to rowgate, to the load generator (wrk, or this program
+// for the floor), to the database server (the backends serving the
+// benchmark database and the server's background processes), and to other
+// processes of the machine, which is noise.
 
 // clockTick is USER_HZ, the unit of /proc CPU times, on Linux.
 const clockTick = 100
 
+// cpuUse is CPU time in cores (seconds of CPU per second).
+type cpuUse struct {
+	Rowgate, Driver, DB, Other float64
+}
+
+func (u cpuUse) String() string {
+	return fmt.Sprintf("cpu: rowgate %.2f, load %.2f, db %.2f, other %.2f", u.Rowgate, u.Driver, u.DB, u.Other)
+}
+
 type cpuMeter struct {
-	start      time.Time
-	busy0      int64
-	ours0      int64
-	pids       []int
-	extraTicks int64
+	start            time.Time
+	busy0            int64
+	gw, driver       []int
+	gw0, driver0     int64
+	dbPIDs           func() []int
+	db0              map[int]int64
+	extraDriverTicks int64
 }
 
-// startCPU samples the machine's busy time and that of pids.
-func startCPU(pids []int) *cpuMeter {
+// startCPU samples the machine's busy time and that of the processes
+// given: rowgate (gw), the load generator (driver) and the database
+// server's, which dbPIDs lists; it is asked again at the end, since
+// connections may come and go meanwhile.
+func startCPU(gw, driver []int, dbPIDs func() []int) *cpuMeter {
 	busy, _ := machineBusyTicks()
-	return &cpuMeter{start: time.Now(), busy0: busy, ours0: procTicks(pids), pids: pids}
+	m := &cpuMeter{
+		start: time.Now(), busy0: busy, gw: gw, driver: driver, dbPIDs: dbPIDs,
+		gw0: procTicks(gw), driver0: procTicks(driver), db0: map[int]int64{},
+	}
+	for _, pid := range dbPIDs() {
+		m.db0[pid] = procTicks([]int{pid})
+	}
+	return m
 }
 
-// addOurs counts d of CPU time used by a process of ours that has already
+// addDriver counts d of CPU time used by a load generator that has already
 // exited (wrk).
-func (m *cpuMeter) addOurs(d time.Duration) {
-	m.extraTicks += int64(d * clockTick / time.Second)
+func (m *cpuMeter) addDriver(d time.Duration) {
+	m.extraDriverTicks += int64(d * clockTick / time.Second)
 }
 
-// foreignCores is the CPU used by other processes since start, in cores.
-func (m *cpuMeter) foreignCores() float64 {
+// use is the CPU used since start, in cores. A database process that
+// started meanwhile counts whole; one that ended meanwhile is lost.
+func (m *cpuMeter) use() cpuUse {
 	busy, err := machineBusyTicks()
-	if err != nil {
-		return 0
-	}
-	ours := procTicks(m.pids) - m.ours0 + m.extraTicks
 	secs := time.Since(m.start).Seconds()
-	if secs <= 0 {
-		return 0
+	if err != nil || secs <= 0 {
+		return cpuUse{}
 	}
-	return max(float64(busy-m.busy0-ours)/clockTick/secs, 0)
+	gw := procTicks(m.gw) - m.gw0
+	driver := procTicks(m.driver) - m.driver0 + m.extraDriverTicks
+	var db int64
+	for _, pid := range m.dbPIDs() {
+		db += procTicks([]int{pid}) - m.db0[pid]
+	}
+	cores := func(ticks int64) float64 { return max(float64(ticks)/clockTick/secs, 0) }
+	return cpuUse{
+		Rowgate: cores(gw), Driver: cores(driver), DB: cores(db),
+		Other: cores(busy - m.busy0 - gw - driver - db),
+	}
 }
 
-// machineBusyTicks is the non-idle CPU time of all CPUs from /proc/stat.
+// machineBusyTicks is the CPU time all CPUs spent running processes (and
+// stolen by the hypervisor), from /proc/stat.
 func machineBusyTicks() (int64, error) {
 	b, err := os.ReadFile("/proc/stat")
 	if err != nil {
@@ -67,8 +97,10 @@ func machineBusyTicks() (int64, error) {
 	}
 	var busy int64
 	for i, s := range f[1:] {
-		// user nice system idle iowait irq softirq steal [guest guest_nice]
-		if i == 3 || i == 4 || i >= 8 {
+		// user nice system idle iowait irq softirq steal [guest guest_nice].
+		// Interrupts are left out: the loopback traffic of the benchmark
+		// itself is handled there and belongs to no process.
+		if i >= 3 && i <= 6 || i >= 8 {
 			continue
 		}
 		v, _ := strconv.ParseInt(s, 10, 64)
@@ -102,7 +134,8 @@ func procTicks(pids []int) int64 {
 	return sum
 }
 
-// backendPIDs lists the server processes connected to the benchmark database.
+// backendPIDs lists the server processes connected to the benchmark
+// database, and the server's background processes.
 func backendPIDs(ctx context.Context, db *database) []int {
 	conn, err := pgx.Connect(ctx, db.adminURI)
 	if err != nil {
@@ -110,7 +143,10 @@ func backendPIDs(ctx context.Context, db *database) []int {
 	}
 	defer conn.Close(ctx)
 	rows, err := conn.Query(ctx,
-		"SELECT pid FROM pg_catalog.pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()", db.name)
+		// The server's own processes (WAL writer, checkpointer, ...) have no
+		// database; they work mostly for the benchmark while it writes.
+		"SELECT pid FROM pg_catalog.pg_stat_activity "+
+			"WHERE (datname = $1 OR datname IS NULL) AND pid <> pg_backend_pid()", db.name)
 	if err != nil {
 		return nil
 	}

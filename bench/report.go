@@ -32,9 +32,7 @@ func (l load) line() string {
 	if l.Errors > 0 {
 		s += fmt.Sprintf("  (%d errors of %d)", l.Errors, l.Requests)
 	}
-	if l.Foreign >= 0.05 {
-		s += fmt.Sprintf("  [other load %.2f cores]", l.Foreign)
-	}
+	s += "  [" + l.CPU.String() + "]"
 	return s
 }
 
@@ -42,9 +40,7 @@ func (m measurement) line() string {
 	s := "rowgate " + m.gw.line()
 	if m.hasFloor {
 		s += fmt.Sprintf("  | floor %8.0f req/s  p99 %s  | share %.2f", m.floor.RPS, ms(m.floor.P99), m.share())
-		if m.floor.Foreign >= 0.05 {
-			s += fmt.Sprintf("  [other load %.2f cores]", m.floor.Foreign)
-		}
+		s += "  [" + m.floor.CPU.String() + "]"
 	}
 	return s
 }
@@ -119,14 +115,14 @@ func printPool(w io.Writer, o options, pool int, r *poolResult) {
 			share := medianOf(ms_, measurement.share)
 			row += fmt.Sprintf("%.0f\t%s\t%.2f\t%.2f\t", medianOf(ms_, func(m measurement) float64 { return m.floor.RPS }),
 				ms(medianDur(ms_, func(m measurement) time.Duration { return m.floor.P99 })), share,
-				medianOf(ms_, func(m measurement) float64 { return max(m.gw.Foreign, m.floor.Foreign) }))
+				medianOf(ms_, func(m measurement) float64 { return max(m.gw.CPU.Other, m.floor.CPU.Other) }))
 			if t := targetShare(s.name); t > 0 {
 				verdict = fmt.Sprintf("≥%.2f %s", t, passMiss(share >= t && p99 < targetP99))
 			} else {
 				verdict = "p99 " + passMiss(p99 < targetP99)
 			}
 		} else {
-			row += fmt.Sprintf("\t\t\t%.2f\t", medianOf(ms_, func(m measurement) float64 { return m.gw.Foreign }))
+			row += fmt.Sprintf("\t\t\t%.2f\t", medianOf(ms_, func(m measurement) float64 { return m.gw.CPU.Other }))
 		}
 		var errs int64
 		for _, m := range ms_ {

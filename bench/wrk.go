@@ -22,9 +22,8 @@ type load struct {
 	// Errors counts failed requests: non-2xx/3xx answers and socket errors
 	// for wrk, errors returned by the runner for the floor.
 	Errors int64
-	// Foreign is the CPU other processes of the machine used meanwhile, in
-	// cores: noise.
-	Foreign float64
+	// CPU is where the machine's CPU went meanwhile; CPU.Other is noise.
+	CPU cpuUse
 	// cpu is the CPU time wrk itself used.
 	cpu time.Duration
 }

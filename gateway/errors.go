@@ -67,6 +67,8 @@ func toAPIError(err error) *apiError {
 			Details: je.Details, Hint: je.Hint, cause: err}
 		if h := je.WWWAuthenticate(); h != "" {
 			out.Header = http.Header{"WWW-Authenticate": {h}}
+		} else if je.Status == http.StatusServiceUnavailable {
+			out.Header = http.Header{"Retry-After": {"5"}} // keys are refetched with backoff
 		}
 		return out
 	}

@@ -115,6 +115,11 @@ func openAPIDocument(v *apiView, server *url.URL) *oaDocument {
 }
 
 // addTable adds a relation's definition, parameters and path.
+//
+// TODO: foreign keys are not described (PostgREST adds a <fk .../> note to
+// the column), and identity columns are listed as required, because the
+// schema cache does not record identity; code generators that read the
+// document then ask clients for ids the database would assign.
 func addTable(doc *oaDocument, t *catalog.Table) {
 	def := &oaSchema{Type: "object", Description: t.Comment, Properties: map[string]*oaSchema{}}
 	var filters []*oaParameter
@@ -211,17 +216,18 @@ func commonParameters() map[string]*oaParameter {
 		return &oaParameter{Name: "Prefer", In: "header", Type: "string", Description: desc, Enum: values}
 	}
 	return map[string]*oaParameter{
-		"select":       str("select", "query", "Filtering Columns"),
-		"order":        str("order", "query", "Ordering"),
-		"range":        str("Range", "header", "Limiting and Pagination"),
-		"rangeUnit":    {Name: "Range-Unit", In: "header", Type: "string", Default: "items", Description: "Limiting and Pagination"},
+		"select": str("select", "query", "Filtering Columns"),
+		"order":  str("order", "query", "Ordering"),
+		"range":  str("Range", "header", "Limiting and Pagination"),
+		"rangeUnit": {Name: "Range-Unit", In: "header", Type: "string", Default: "items",
+			Description: "Limiting and Pagination"},
 		"offset":       str("offset", "query", "Limiting and Pagination"),
 		"limit":        str("limit", "query", "Limiting and Pagination"),
 		"on_conflict":  str("on_conflict", "query", "On Conflict"),
-		"preferCount":  prefer("Preference", "count=none"),
+		"preferCount":  prefer("Preference", "count=exact", "count=planned", "count=estimated"),
 		"preferParams": prefer("Preference", "params=single-object"),
-		"preferReturn": prefer("Preference", "return=representation", "return=minimal", "return=none"),
-		"preferPost": prefer("Preference", "return=representation", "return=minimal", "return=none",
+		"preferReturn": prefer("Preference", "return=representation", "return=minimal", "return=headers-only"),
+		"preferPost": prefer("Preference", "return=representation", "return=minimal", "return=headers-only",
 			"resolution=ignore-duplicates", "resolution=merge-duplicates"),
 	}
 }

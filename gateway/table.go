@@ -1,7 +1,6 @@
 package gateway
 
 import (
-	"encoding/json"
 	"io"
 	"net/http"
 	"net/url"
@@ -161,24 +160,13 @@ func contentType(r *http.Request) string {
 // headersJSON renders the request headers as request.headers expects: an
 // object with lower-case names; repeated headers are joined with commas.
 func headersJSON(h http.Header) []byte {
-	m := make(map[string]string, len(h))
-	for k, vs := range h {
-		m[strings.ToLower(k)] = strings.Join(vs, ",")
-	}
-	b, _ := json.Marshal(m)
-	return b
+	return headerObject(redactHeader(h))
 }
 
 // cookiesJSON renders the request cookies as request.cookies expects.
 func cookiesJSON(r *http.Request) []byte {
-	cookies := r.Cookies()
-	if len(cookies) == 0 {
+	if r.Header.Get("Cookie") == "" {
 		return []byte("{}")
 	}
-	m := make(map[string]string, len(cookies))
-	for _, ck := range cookies {
-		m[ck.Name] = ck.Value
-	}
-	b, _ := json.Marshal(m)
-	return b
+	return cookieObject(redactCookies(r.Cookies()))
 }

@@ -188,6 +188,8 @@ func (v *Verifier) resolveRole(src *source, c *claimSet) (string, *Error) {
 	switch {
 	case !isStr:
 		return "", errRoleType()
+	case reservedRole(role):
+		return "", errRoleNotAllowed()
 	case !validRole(role):
 		return "", errRoleName()
 	case contains(v.cfg.DeniedRoles, role):

@@ -79,8 +79,11 @@ type Config struct {
 	DeniedRoles []string
 
 	// Leeway is the clock skew allowed for exp, nbf and iat; 0 means
-	// DefaultLeeway (30 s).
+	// DefaultLeeway (30 s) unless LeewaySet is true.
 	Leeway time.Duration
+	// LeewaySet makes Leeway apply as given, so that 0 means no leeway at
+	// all rather than DefaultLeeway.
+	LeewaySet bool
 
 	// CacheMaxEntries bounds the verified-token cache; 0 disables it.
 	CacheMaxEntries int
@@ -137,7 +140,7 @@ func configErr(field, format string, args ...any) error {
 
 // withDefaults returns c with zero fields set to their defaults.
 func (c Config) withDefaults() Config {
-	if c.Leeway == 0 {
+	if c.Leeway == 0 && !c.LeewaySet {
 		c.Leeway = DefaultLeeway
 	}
 	if c.CacheMaxLifetime == 0 {
@@ -220,5 +223,12 @@ func (c Config) validate() error {
 // validRole reports whether s can be a PostgreSQL role name: 1 to 63
 // bytes without NUL.
 func validRole(s string) bool {
-	return len(s) > 0 && len(s) <= 63 && !strings.ContainsRune(s, 0)
+	return len(s) > 0 && len(s) <= 63 && !strings.ContainsRune(s, 0) && !reservedRole(s)
+}
+
+// reservedRole reports names that set_config('role', …) does not treat as
+// a role: "none" resets the role to the login user, so a token claiming it
+// would run with the authenticator's own privileges.
+func reservedRole(s string) bool {
+	return strings.EqualFold(s, "none")
 }

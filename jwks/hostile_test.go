@@ -151,6 +151,8 @@ func TestIdentifyHostile(t *testing.T) {
 		// Refused before the role is read: jsonb cannot hold \u0000.
 		{"role with NUL", with(obj{"role": "adm\x00in"}), 401, CodeInvalidClaims},
 		{"role not allowed", with(obj{"role": "postgres"}), 401, CodeInvalidClaims},
+		{"role none resets to the login user", with(obj{"role": "none"}), 401, CodeInvalidClaims},
+		{"role None", with(obj{"role": "None"}), 401, CodeInvalidClaims},
 		{"role allowed", with(obj{"role": "admin"}), 0, "admin"},
 		{"no role falls back to anon", with(obj{"role": nil}), 0, "anon"},
 

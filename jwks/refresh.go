@@ -249,8 +249,14 @@ func (r *remote) fetch(ctx context.Context) ([]*key, time.Duration, error) {
 	for _, s := range skipped {
 		r.log.Debug("jwks: key skipped", "url", r.url, "reason", s)
 	}
-	if len(keys) == 0 {
+	// An empty set is an answer: the issuer has withdrawn every key, as it
+	// may to revoke all tokens at once. A set whose keys are all unusable
+	// is more likely a fault, so the last good keys stay.
+	if len(keys) == 0 && set.Len() > 0 {
 		return nil, 0, fmt.Errorf("JWKS has no usable signing key among %d", set.Len())
+	}
+	if keys == nil {
+		keys = []*key{} // fetched and empty, unlike never fetched (nil)
 	}
 	return keys, maxAge(resp.Header.Get("Cache-Control")), nil
 }

@@ -214,6 +214,29 @@ func TestWithdrawnKeyPurgesCache(t *testing.T) {
 	wantError(t, err, 401, CodeInvalidToken)
 }
 
+// TestEmptySetRevokes: publishing {"keys":[]} withdraws every key at once,
+// cached tokens included, instead of being taken for a failed fetch.
+func TestEmptySetRevokes(t *testing.T) {
+	t.Parallel()
+	k := keys(t)
+	spec := jwkSpec{pub: &k.rsa[0].PublicKey, kid: "A"}
+	srv := newJWKSServer(t, jwkSet(t, spec))
+	v := newVerifier(t, Config{JWKSURL: srv.URL, CacheMaxEntries: 10, MinRefreshInterval: time.Millisecond})
+	ctx := context.Background()
+	tokA := bearer(sign(t, jwa.RS256, k.rsa[0], map[string]any{"kid": "A"}, claims(nil)))
+	if _, err := v.Identify(ctx, tokA); err != nil {
+		t.Fatal(err)
+	}
+
+	srv.publish([]byte(`{"keys":[]}`))
+	time.Sleep(5 * time.Millisecond)
+	// A token with an unknown kid makes the verifier fetch the empty set.
+	_, err := v.Identify(ctx, bearer(sign(t, jwa.RS256, k.rsa[1], map[string]any{"kid": "B"}, claims(nil))))
+	wantError(t, err, 401, CodeInvalidToken)
+	_, err = v.Identify(ctx, tokA)
+	wantError(t, err, 401, CodeInvalidToken)
+}
+
 func TestCacheControl(t *testing.T) {
 	t.Parallel()
 	tests := []struct {

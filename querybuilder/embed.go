@@ -110,6 +110,9 @@ func (b *embedder) level(t *catalog.Table, qual string, q *Query, items []Select
 	// The output columns, in select order.
 	embeds := map[string]*embedRef{}
 	for _, it := range items {
+		if err := checkColumns(lv.cols); err != nil {
+			return nil, err
+		}
 		if !it.IsEmbed() {
 			cols, err := projection(t, qual, []SelectItem{it})
 			if err != nil {
@@ -127,6 +130,9 @@ func (b *embedder) level(t *catalog.Table, qual string, q *Query, items []Select
 		if own && it.JoinType == "inner" {
 			lv.where = append(lv.where, ref.exists)
 		}
+	}
+	if err := checkColumns(lv.cols); err != nil {
+		return nil, err
 	}
 
 	// Parameters aimed at embeds that are not in select.

@@ -9,7 +9,9 @@ import (
 // embedDDL creates the schema of the embedding tests, with rows: users
 // (with a self-reference to their manager), a one-to-one profile, posts
 // with two keys to users (author and editor), comments, tags through a
-// junction, a view over users, and a composite key.
+// junction, a view over users, a composite key, a table with a column
+// named count, and functions returning posts (which embed what posts
+// embed) or a table of their own (which embed nothing).
 const embedDDL = `
 CREATE SCHEMA embed;
 CREATE TABLE embed.users (id int PRIMARY KEY, name text NOT NULL, manager_id int REFERENCES embed.users);
@@ -40,6 +42,14 @@ CREATE TABLE embed.shops (
 	FOREIGN KEY (country, region) REFERENCES embed.regions
 );
 
+CREATE TABLE embed.tallies (id int PRIMARY KEY, post_id int REFERENCES embed.posts, count int);
+CREATE FUNCTION embed.posts_by(author integer) RETURNS SETOF embed.posts
+	LANGUAGE sql STABLE AS 'SELECT * FROM embed.posts WHERE author_id = author';
+CREATE FUNCTION embed.first_post() RETURNS embed.posts
+	LANGUAGE sql STABLE AS 'SELECT * FROM embed.posts ORDER BY id LIMIT 1';
+CREATE FUNCTION embed.post_titles() RETURNS TABLE (id integer, title text)
+	LANGUAGE sql STABLE AS 'SELECT id, title FROM embed.posts';
+
 INSERT INTO embed.users VALUES (1, 'ann', NULL), (2, 'bob', 1), (3, 'cid', 1);
 INSERT INTO embed.profiles VALUES (1, 'ann bio');
 INSERT INTO embed.posts VALUES (1, 1, 2, 'p1'), (2, 2, NULL, 'p2'), (3, 1, NULL, 'p3');
@@ -48,6 +58,7 @@ INSERT INTO embed.tags VALUES (1, 'go'), (2, 'sql');
 INSERT INTO embed.post_tags VALUES (1, 1), (1, 2), (2, 2);
 INSERT INTO embed.regions VALUES ('fr', 'idf', 'Ile-de-France');
 INSERT INTO embed.shops VALUES (1, 'fr', 'idf'), (2, NULL, NULL);
+INSERT INTO embed.tallies VALUES (1, 1, 7);
 `
 
 // embedCatalog describes the tables of embedDDL (not the view or the
@@ -107,5 +118,16 @@ func embedCatalog() *catalog.Catalog {
 			Constraint1: "post_tags_tag_id_fkey", Constraint2: "post_tags_post_id_fkey",
 			Source: []catalog.ColumnPair{{Column: "id", ForeignColumn: "tag_id"}},
 			Target: []catalog.ColumnPair{{Column: "post_id", ForeignColumn: "id"}}}})
+
+	// The functions, with the return types as format_type prints them.
+	posts, _ := cat.Table("embed", "posts")
+	fn := func(name, ret string, set bool, cols []*catalog.Column, args ...catalog.Arg) {
+		cat.AddFunction(&catalog.Function{Schema: "embed", Name: name, Args: args, ReturnType: ret,
+			ReturnsSet: set, Returns: catalog.ReturnComposite, Columns: cols,
+			Volatility: catalog.VolatilityStable})
+	}
+	fn("posts_by", "embed.posts", true, posts.Columns, catalog.Arg{Name: "author", Type: "integer", Mode: catalog.ArgIn})
+	fn("first_post", "embed.posts", false, posts.Columns)
+	fn("post_titles", "record", true, []*catalog.Column{{Name: "id", Type: "integer"}, {Name: "title", Type: "text"}})
 	return cat
 }

@@ -111,6 +111,16 @@ var embedCases = []embedCase{
 			r.ContentType, r.Body = "application/json", []byte(`{"title":"p1b"}`)
 		}),
 		`[{"title":"p1b","comments":[{"id":1},{"id":2}]}]`, nil},
+	// The count of PostgREST's legacy form, which needs no aggregates.
+	{"legacy_count", eget("posts", "select=title,comments(count)&order=id"),
+		`[{"title":"p1","comments":[{"count":2}]},{"title":"p2","comments":[{"count":1}]},` +
+			`{"title":"p3","comments":[{"count":0}]}]`, nil},
+	{"legacy_count_filtered", eget("posts", "select=id,comments(total:count::text)&comments.body=neq.c1&order=id"),
+		`[{"id":1,"comments":[{"total":"1"}]},{"id":2,"comments":[{"total":"1"}]},{"id":3,"comments":[{"total":"0"}]}]`,
+		nil},
+	{"legacy_count_to_one", eget("comments", "select=id,posts(count)&id=eq.1"),
+		`[{"id":1,"posts":{"count":1}}]`, nil},
+	{"legacy_count_top", eget("comments", "select=count"), `[{"count":3}]`, nil},
 }
 
 // TestEmbedGolden compares the SQL of embedCases with testdata/embed.golden
@@ -176,6 +186,8 @@ func TestPostgresEmbed(t *testing.T) {
 		{"aggregate_in_embed", with(eget("posts", "select=id,comments(count())&order=id"),
 			func(r *Request) { r.AggregatesEnabled = true }),
 			`[{"id":1,"comments":[{"count":2}]},{"id":2,"comments":[{"count":1}]},{"id":3,"comments":[{"count":0}]}]`, nil},
+		{"count_column_wins", eget("posts", "select=id,tallies(count)&order=id"),
+			`[{"id":1,"tallies":[{"count":7}]},{"id":2,"tallies":[]},{"id":3,"tallies":[]}]`, nil},
 		{"csv", with(eget("posts", "select=id,author:users!author_id(name)&id=eq.1"),
 			func(r *Request) { r.Media = MediaCSV }),
 			"id,author\n1,\"{\"\"name\"\":\"\"ann\"\"}\"", nil},

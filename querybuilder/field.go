@@ -75,6 +75,9 @@ func (c *scanner) field() (Field, *Error) {
 func (c *scanner) jsonPath() ([]JSONOp, *Error) {
 	var path []JSONOp
 	for c.has("->") {
+		if len(path) == maxPathSteps {
+			return nil, c.fail("a JSON path may have at most " + strconv.Itoa(maxPathSteps) + " steps")
+		}
 		op := JSONOp{Text: c.has("->>")}
 		if op.Text {
 			c.i += 3

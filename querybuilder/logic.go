@@ -73,6 +73,9 @@ func (c *scanner) logicChildren() ([]LogicTree, *Error) {
 // logicItem reads a nested [not.]and(...) / [not.]or(...) or a filter
 // field.op.value.
 func (c *scanner) logicItem() (LogicTree, *Error) {
+	if err := c.node(maxConditions); err != nil {
+		return LogicTree{}, err
+	}
 	for _, form := range []struct {
 		prefix string
 		neg    bool
@@ -83,7 +86,11 @@ func (c *scanner) logicItem() (LogicTree, *Error) {
 	} {
 		if c.has(form.prefix) {
 			c.i += len(form.prefix) - 1
+			if err := c.enter(); err != nil {
+				return LogicTree{}, err
+			}
 			children, err := c.logicChildren()
+			c.leave()
 			return LogicTree{Negate: form.neg, Or: form.or, Children: children}, err
 		}
 	}

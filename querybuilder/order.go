@@ -22,6 +22,9 @@ func parseOrder(s string) ([]OrderTerm, *Error) {
 	c := newScanner("order", s)
 	var terms []OrderTerm
 	for {
+		if err := c.node(maxOrderTerms); err != nil {
+			return nil, err
+		}
 		c.skipSpaces()
 		term, err := c.orderTerm()
 		if err != nil {

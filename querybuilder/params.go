@@ -1,6 +1,7 @@
 package querybuilder
 
 import (
+	"fmt"
 	"net/url"
 	"strconv"
 	"strings"
@@ -72,12 +73,19 @@ func parseQuery(raw string) (*Query, *Error) {
 	if err != nil {
 		return nil, err
 	}
+	if len(params) > maxParams {
+		return nil, tooLarge(fmt.Sprintf("the query string has %d parameters; at most %d are allowed",
+			len(params), maxParams))
+	}
 	q := &Query{Limit: -1, Offset: -1}
 	seen := map[string]bool{}
 	for _, p := range params {
 		if err := q.add(p, seen); err != nil {
 			return nil, err
 		}
+	}
+	if err := checkSize(q); err != nil {
+		return nil, err
 	}
 	return q, nil
 }

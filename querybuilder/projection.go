@@ -32,6 +32,14 @@ func projection(t *catalog.Table, qual string, items []SelectItem) ([]outCol, *E
 				cols = append(cols, outCol{expr: rawf(qual + "." + quoteIdent(col.Name)), name: col.Name})
 			}
 		default:
+			count, ok, err := legacyCount(t, it)
+			if err != nil {
+				return nil, err
+			}
+			if ok {
+				cols = append(cols, count)
+				continue
+			}
 			expr, _, err := fieldSQL(t, qual, it.Field)
 			if err != nil {
 				return nil, err

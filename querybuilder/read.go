@@ -53,31 +53,20 @@ func buildRead(t *catalog.Table, q *Query, r *Request) (*Plan, *Error) {
 	cols, where, order := lv.cols, lv.where, lv.order
 
 	// The page.
-	inner := sq.Select().From(table)
-	for _, c := range selectList(cols, r.Media == MediaCSV) {
-		inner = inner.Column(c)
-	}
-	for _, j := range lv.joins {
-		inner = inner.JoinClause(j)
-	}
-	for _, w := range where {
-		inner = inner.Where(w)
-	}
 	groups := groupBy(cols)
-	inner = inner.GroupBy(groups...)
-	base := inner
 	if groups != nil {
 		order = groupedOrder(order, cols)
 	}
-	for _, o := range order {
-		inner = inner.OrderByClause(o)
-	}
 	offset, limit := page(q, r)
-	if limit >= 0 {
-		inner = inner.Limit(uint64(limit))
-	}
-	if offset > 0 {
-		inner = inner.Offset(uint64(offset))
+	inner := &pageQuery{
+		from:    table,
+		columns: selectFrags(cols, r.Media == MediaCSV),
+		joins:   lv.joins,
+		where:   where,
+		groupBy: groups,
+		orderBy: order,
+		limit:   limit,
+		offset:  offset,
 	}
 
 	// The result around it.
@@ -87,7 +76,7 @@ func buildRead(t *catalog.Table, q *Query, r *Request) (*Plan, *Error) {
 	}
 	if r.Prefer.Count != "" {
 		grouped := groups != nil
-		if res.total, err = totalSQL(t, where, base, grouped, r); err != nil {
+		if res.total, err = totalSQL(t, where, inner.builder(), grouped, r); err != nil {
 			return nil, err
 		}
 	}

@@ -59,7 +59,7 @@ func positionalName(i int) string { return "pgrst_c" + strconv.Itoa(i+1) }
 
 // finish wraps the page subquery into the five-column result and numbers
 // the placeholders. prefix is a WITH clause for writes, or nil.
-func finish(inner sq.SelectBuilder, prefix sq.Sqlizer, res result) (string, []any, *Error) {
+func finish(inner sq.Sqlizer, prefix sq.Sqlizer, res result) (string, []any, *Error) {
 	pageTotal := rawf("count(*)")
 	switch {
 	case res.maxAffected >= 0:
@@ -72,21 +72,61 @@ func finish(inner sq.SelectBuilder, prefix sq.Sqlizer, res result) (string, []an
 		total = rawf("-1")
 	}
 
-	outer := sq.Select().
-		Column(pageTotal.wrap("(", ")::bigint AS page_total")).
-		Column(total.wrap("(", ")::bigint AS total_result_set")).
-		Column(bodySQL(res).wrap("", " AS body")).
-		Column(rawf("nullif(current_setting('response.headers', true), '') AS response_headers")).
-		Column(statusSQL(res)).
-		FromSelect(inner, pageAlias)
-	if prefix != nil {
-		outer = outer.PrefixExpr(prefix)
-	}
-	sql, args, err := outer.PlaceholderFormat(sq.Dollar).ToSql()
+	sql, args, err := outerSelect(prefix, []frag{
+		pageTotal.wrap("(", ")::bigint AS page_total"),
+		total.wrap("(", ")::bigint AS total_result_set"),
+		bodySQL(res).wrap("", " AS body"),
+		rawf("nullif(current_setting('response.headers', true), '') AS response_headers"),
+		statusSQL(res),
+	}, inner, pageAlias)
 	if err != nil {
 		return "", nil, internalError(err)
 	}
+	if err := checkArgs(args); err != nil {
+		return "", nil, err
+	}
 	return sql, args, nil
+}
+
+// outerSelect renders "[prefix ]SELECT cols FROM (inner) AS alias" with
+// the placeholders numbered $1, $2, ... It writes what squirrel's
+// Select().Column(...).FromSelect(inner, alias).PrefixExpr(prefix) with
+// sq.Dollar would, without squirrel's immutable builder, which copies
+// itself through reflection at every step; this runs on every request.
+func outerSelect(prefix sq.Sqlizer, cols []frag, inner sq.Sqlizer, alias string) (string, []any, error) {
+	if sb, ok := inner.(sq.SelectBuilder); ok {
+		// As FromSelect does: the placeholders are numbered once, outside.
+		inner = sb.PlaceholderFormat(sq.Question)
+	}
+	innerSQL, innerArgs, err := inner.ToSql()
+	if err != nil {
+		return "", nil, err
+	}
+	var b strings.Builder
+	var args []any
+	if prefix != nil {
+		p, err := sqlize(prefix)
+		if err != nil {
+			return "", nil, err
+		}
+		b.WriteString(p.sql)
+		b.WriteByte(' ')
+		args = append(args, p.args...)
+	}
+	b.WriteString("SELECT ")
+	for i, c := range cols {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteString(c.sql)
+		args = append(args, c.args...)
+	}
+	b.WriteString(" FROM (")
+	b.WriteString(innerSQL)
+	b.WriteString(") AS ")
+	b.WriteString(alias)
+	args = append(args, innerArgs...)
+	return numberPlaceholders(b.String()), args, nil
 }
 
 // guardSQL counts the page and fails the statement when cond holds, so the

@@ -35,7 +35,8 @@ func (p *RPCPlan) Void() bool { return p.Function.Returns == catalog.ReturnVoid 
 //
 // A function returning rows (SETOF, TABLE, a row type, OUT arguments)
 // takes select, filters, order, limit and offset like a table; its body
-// is a JSON array, or one object when it returns a single row. A scalar
+// is a JSON array, or one object when it returns a single row. One that
+// returns a table's rows (SETOF t, or t) also embeds what t embeds. A scalar
 // function's body is its value as JSON, a set of scalars is an array of
 // values, and a void function has no body.
 //
@@ -103,7 +104,7 @@ func buildRPC(cat *catalog.Catalog, r *Request) (*RPCPlan, *Error) {
 		}
 	}
 
-	plan, err := callSQL(fn, args, q, r)
+	plan, err := callSQL(fn, callRelation(cat, fn), args, q, r)
 	if err != nil {
 		return nil, err
 	}

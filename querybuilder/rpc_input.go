@@ -100,6 +100,10 @@ func formArgs(body []byte, in *callInput) *Error {
 // jsonArgs reads a JSON body: an object's keys are the arguments. An
 // empty body is an empty object. Any other JSON value can only be the
 // single argument of a json or jsonb function.
+//
+// TODO: a JSON array of argument objects (PostgREST's bulk call, one call
+// per element) is not supported; it answers 404 PGRST202 unless a function
+// takes the whole body.
 func jsonArgs(r *Request, in *callInput) *Error {
 	body := bytes.TrimSpace(r.Body)
 	if len(body) == 0 {

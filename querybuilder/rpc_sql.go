@@ -12,8 +12,15 @@ import (
 // planner, so filters on an inlinable SQL function still reach its body.
 const callAlias = "pgrst_call"
 
-// callSQL builds the statement for a call of fn with args.
-func callSQL(fn *catalog.Function, args []frag, q *Query, r *Request) (*Plan, *Error) {
+// callSQL builds the statement for a call of fn with args. t is the
+// relation the call reads from (see callRelation): the function's result
+// is the base relation, aliased by the function's name, and embeds
+// correlate to that alias exactly as they do to a table's.
+//
+// TODO: a function returning SETOF record without OUT or TABLE columns
+// cannot be called: PostgreSQL needs a column definition list the catalog
+// cannot supply, and the call fails with SQLSTATE 42601.
+func callSQL(fn *catalog.Function, t *catalog.Table, args []frag, q *Query, r *Request) (*Plan, *Error) {
 	call := joinFrags(args, ", ").wrap(qualifiedName(fn.Schema, fn.Name)+"(", ")")
 	alias := quoteIdent(fn.Name)
 
@@ -25,30 +32,20 @@ func callSQL(fn *catalog.Function, args []frag, q *Query, r *Request) (*Plan, *E
 	} else {
 		cte = call.wrap("WITH "+callAlias+" AS (SELECT ", " AS "+alias+")")
 	}
-	t := resultTable(fn)
 
-	// The page: select, filters, order and, for sets, limit and offset.
-	var cols []outCol
-	var err *Error
-	if fn.Returns == catalog.ReturnComposite {
-		cols, err = projection(t, alias, selectItems(q))
-	} else {
-		cols = []outCol{{expr: rawf(alias + "." + alias), name: fn.Name}}
-	}
+	// The page: select (with embeds), filters, order and, for sets, limit
+	// and offset.
+	lv, err := callLevel(fn, t, alias, q)
 	if err != nil {
 		return nil, err
 	}
-	where, err := whereSQL(t, alias, q)
-	if err != nil {
-		return nil, err
-	}
-	order, err := orderSQL(t, alias, q.Order)
-	if err != nil {
-		return nil, err
-	}
+	cols, where, order := lv.cols, lv.where, lv.order
 	inner := sq.Select().From(callAlias + " AS " + alias)
 	for _, c := range selectList(cols, r.Media == MediaCSV) {
 		inner = inner.Column(c)
+	}
+	for _, j := range lv.joins {
+		inner = inner.JoinClause(j)
 	}
 	for _, w := range where {
 		inner = inner.Where(w)
@@ -105,6 +102,25 @@ func callSQL(fn *catalog.Function, args []frag, q *Query, r *Request) (*Plan, *E
 		return nil, err
 	}
 	return &Plan{SQL: sql, Args: sqlArgs, Offset: offset, MaxAffected: res.maxAffected}, nil
+}
+
+// callLevel renders the select, conditions and order of a call on t. A
+// function returning rows reads them like a table, embeds included; a
+// scalar function's one column is its value, which filters and order may
+// still name.
+func callLevel(fn *catalog.Function, t *catalog.Table, alias string, q *Query) (*level, *Error) {
+	if fn.Returns == catalog.ReturnComposite {
+		return readLevel(t, alias, q)
+	}
+	lv := &level{cols: []outCol{{expr: rawf(alias + "." + alias), name: fn.Name}}}
+	var err *Error
+	if lv.where, err = whereSQL(t, alias, q); err != nil {
+		return nil, err
+	}
+	if lv.order, err = orderSQL(t, alias, q.Order); err != nil {
+		return nil, err
+	}
+	return lv, nil
 }
 
 // resultTable describes the function's result as a table, so the

@@ -15,6 +15,9 @@ type scanner struct {
 	i    int
 	what string // "filter", "select parameter", ...
 	in   string // the text shown in the message
+	// depth is how deeply parentheses nest at i (see enter), and nodes
+	// how many items or tree nodes were read (see node).
+	depth, nodes int
 }
 
 func newScanner(what, s string) *scanner {
@@ -122,7 +125,19 @@ func (c *scanner) quoted() (string, *Error) {
 func (c *scanner) fieldName() (string, *Error) {
 	c.skipSpaces()
 	if c.peek() == '"' {
-		return c.quoted()
+		start := c.i
+		name, err := c.quoted()
+		if err != nil {
+			return "", err
+		}
+		if bad := badByte(c.s[start:c.i]); bad >= 0 {
+			// Names reach the statement's text as quoted identifiers, where
+			// a NUL would end the text early and invalid UTF-8 would fail
+			// the whole statement.
+			c.i = start + bad
+			return "", c.fail("a name may not hold a NUL character or invalid UTF-8")
+		}
+		return name, nil
 	}
 	first, ok := c.ident()
 	if !ok {
@@ -156,4 +171,20 @@ func (c *scanner) castName() (string, *Error) {
 		return "", c.unexpected("letter or digit")
 	}
 	return strings.ToLower(s), nil
+}
+
+// badByte is the offset of the first NUL or invalid UTF-8 byte of s, or
+// -1 when there is none.
+func badByte(s string) int {
+	for i, r := range s {
+		if r == 0 {
+			return i
+		}
+		if r == utf8.RuneError {
+			if _, n := utf8.DecodeRuneInString(s[i:]); n == 1 {
+				return i
+			}
+		}
+	}
+	return -1
 }

@@ -64,6 +64,9 @@ func (c *scanner) selectForest() ([]SelectItem, *Error) {
 
 // selectItem reads one item.
 func (c *scanner) selectItem() (SelectItem, *Error) {
+	if err := c.node(maxSelectItems); err != nil {
+		return SelectItem{}, err
+	}
 	if c.accept("*") {
 		return SelectItem{Star: true}, nil
 	}
@@ -161,6 +164,9 @@ func (c *scanner) embedAfterName(name string) (SelectItem, *Error) {
 	if !c.accept("(") {
 		return SelectItem{}, c.unexpected(`"("`)
 	}
+	if err := c.enter(); err != nil {
+		return SelectItem{}, err
+	}
 	// An embed may select nothing, name(), to filter its parent only.
 	c.skipSpaces()
 	var children []SelectItem
@@ -173,6 +179,7 @@ func (c *scanner) embedAfterName(name string) (SelectItem, *Error) {
 	if !c.accept(")") {
 		return SelectItem{}, c.unexpected(`",", or ")"`)
 	}
+	c.leave()
 	it.Children = children
 	c.skipSpaces()
 	return it, nil

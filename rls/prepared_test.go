@@ -6,6 +6,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -359,4 +360,54 @@ func TestNoLeakWithStatementChurn(t *testing.T) {
 		t.Error(err)
 	}
 	checkCache(t, pool)
+}
+
+// TestClientGoneKeepsConnection cancels a request's context while its
+// transaction runs: the transaction finishes and the pooled connection,
+// with its prepared statements, stays.
+func TestClientGoneKeepsConnection(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	pool := e.pool(t, 1, pgx.QueryExecModeCacheStatement)
+	r := rls.NewRunner(pool)
+	const slow = `SELECT 1::bigint, -1::bigint, pg_sleep(0.3)::text, NULL::text, NULL::text`
+	run(t, r, userEnv(userA), slow)
+
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() {
+		_, err := r.Run(ctx, userEnv(userA), slow, nil)
+		done <- err
+	}()
+	time.Sleep(50 * time.Millisecond)
+	cancel()
+	if err := <-done; err != nil {
+		t.Errorf("request whose client went away: %v", err)
+	}
+	run(t, r, userEnv(userA), slow)
+	if n := pool.Stat().NewConnsCount(); n != 1 {
+		t.Errorf("pool opened %d connections, want 1", n)
+	}
+	if cached := checkCache(t, pool); len(namesOf(cached, slow)) != 1 {
+		t.Errorf("statement not cached on the one connection: %v", cached)
+	}
+}
+
+// TestDeadlineStillBounds checks that a deadline on the request's context
+// still ends a transaction that runs past it.
+func TestDeadlineStillBounds(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	r := rls.NewRunner(e.pool(t, 1, pgx.QueryExecModeCacheStatement))
+	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
+	defer cancel()
+	start := time.Now()
+	_, err := r.Run(ctx, userEnv(userA),
+		`SELECT 1::bigint, -1::bigint, pg_sleep(5)::text, NULL::text, NULL::text`, nil)
+	if err == nil {
+		t.Fatal("a transaction past its deadline succeeded")
+	}
+	if d := time.Since(start); d > 3*time.Second {
+		t.Errorf("deadline of 100ms ended the transaction after %v", d)
+	}
 }

@@ -75,6 +75,10 @@ type Runner struct {
 	// transaction mode such as PgBouncer needs (PostgREST's
 	// db-prepared-statements = false).
 	StatementCacheSize int
+
+	// AppSettings are set as transaction-local settings on every request, keyed by full
+	// name such as "app.settings.jwt_exp" (PostgREST's app.settings.*). Nil sets none.
+	AppSettings map[string]string
 }
 
 // NewRunner returns a Runner on pool. The pool's login role should be an
@@ -107,6 +111,14 @@ func (r *Runner) Run(ctx context.Context, env *Env, sql string, args []any) (*Re
 	}
 	defer conn.Release()
 
+	// Once the statements are on their way, the exchange runs to its end
+	// even when the client goes away (its request context is cancelled):
+	// pgx aborts a cancelled exchange by closing the connection, and
+	// opening a new one costs far more than finishing a short
+	// transaction. A deadline on ctx still bounds it, and so does the
+	// role's statement_timeout.
+	ctx, cancel := detach(ctx)
+	defer cancel()
 	res, err := r.runOnce(ctx, conn.Conn(), env, sql, args)
 	if err != nil && staleStatement(err) && ctx.Err() == nil && !conn.Conn().IsClosed() {
 		if cache := statements(conn.Conn().PgConn(), r.StatementCacheSize); cache != nil {
@@ -119,6 +131,16 @@ func (r *Runner) Run(ctx context.Context, env *Env, sql string, args []any) (*Re
 		return nil, classify(ctx, conn.Conn(), err, env.Anonymous)
 	}
 	return res, nil
+}
+
+// detach returns a context that keeps ctx's values and deadline but is not
+// cancelled with it.
+func detach(ctx context.Context) (context.Context, context.CancelFunc) {
+	d := context.WithoutCancel(ctx)
+	if deadline, ok := ctx.Deadline(); ok {
+		return context.WithDeadline(d, deadline)
+	}
+	return d, func() {}
 }
 
 func (r *Runner) runOnce(ctx context.Context, conn *pgx.Conn, env *Env, sql string, args []any) (*Result, error) {
@@ -161,7 +183,7 @@ func (r *Runner) runImplicit(
 	}
 	// The commit happens at the Sync; a deferred constraint that fails
 	// there surfaces only here.
-	if closeErr := x.finish(); err == nil {
+	if closeErr := x.finish(); err == nil && !(env.Rollback && isRollbackMarker(closeErr)) {
 		err = closeErr
 	}
 	if err != nil {
@@ -249,7 +271,7 @@ func (r *Runner) statements(
 	if begin {
 		stmts = append(stmts, stmt{sql: "BEGIN"})
 	}
-	q, vals := settings(env)
+	q, vals := r.withAppSettings(settings(env))
 	stmts = append(stmts, stmt{sql: q, params: vals})
 	if r.PreRequest != "" {
 		stmts = append(stmts, stmt{sql: "SELECT " + qualifiedName(r.PreRequest) + "()"})

@@ -19,11 +19,15 @@ const ListenerAppName = "rowgate listener"
 //
 //	NOTIFY pgrst, 'reload schema';  -- or an empty payload
 //
-// A burst of notifications causes at most two reloads: one at once and one
-// when the burst has been quiet for Debounce. When the connection drops
-// (the database restarted, the backend was terminated) the Listener
-// reconnects with exponential backoff and reloads once it is back, since
-// notifications sent meanwhile were lost.
+// A burst of notifications causes two reloads: one at once and one when
+// the burst has been quiet for Debounce. A burst that does not go quiet
+// (notifications closer together than Debounce, for as long as they keep
+// coming) also reloads whenever a notification has waited MaxWait, so a
+// schema change is never held back for longer than that.
+//
+// When the connection drops (the database restarted, the backend was
+// terminated) the Listener reconnects with exponential backoff and reloads
+// once it is back, since notifications sent meanwhile were lost.
 type Listener struct {
 	// Config is the connection to listen on. The Listener connects with a
 	// copy, named [ListenerAppName], that insists on a read-write server:
@@ -39,6 +43,9 @@ type Listener struct {
 
 	// Debounce is the quiet time that ends a burst; zero means 100 ms.
 	Debounce time.Duration
+	// MaxWait bounds how long a notification waits for the reload that
+	// covers it while a burst goes on; zero means 1 s.
+	MaxWait time.Duration
 	// MinBackoff and MaxBackoff bound the wait between reconnection
 	// attempts, which doubles after each failure; zero means 1 s and 32 s.
 	MinBackoff time.Duration
@@ -147,12 +154,25 @@ func (l *Listener) listen(ctx context.Context, conn *pgx.Conn, log *slog.Logger)
 	}()
 
 	debounce := orDefault(l.Debounce, 100*time.Millisecond)
-	var quiet *time.Timer
-	var quietC <-chan time.Time
+	maxWait := orDefault(l.MaxWait, time.Second)
+	// quiet ends a burst; overdue fires MaxWait after the first
+	// notification that is still waiting for a reload (pending).
+	var quiet, overdue *time.Timer
+	var quietC, overdueC <-chan time.Time
 	pending := false
+	defer func() {
+		for _, t := range []*time.Timer{quiet, overdue} {
+			if t != nil {
+				t.Stop()
+			}
+		}
+	}()
 	for {
 		select {
 		case p := <-payloads:
+			// TODO: 'reload config' (and the config half of an empty
+			// payload) is ignored, because rowgate cannot reload its
+			// configuration at run time yet; restart it instead.
 			if p != "" && p != "reload schema" {
 				log.Debug("notification ignored", "channel", l.Channel, "payload", p)
 				continue
@@ -164,14 +184,24 @@ func (l *Listener) listen(ctx context.Context, conn *pgx.Conn, log *slog.Logger)
 				quietC = quiet.C
 				continue
 			}
+			if !pending {
+				overdue = time.NewTimer(maxWait)
+				overdueC = overdue.C
+			}
 			pending = true
 			quiet.Reset(debounce)
 		case <-quietC:
 			// The burst is over; its later notifications reload once.
 			if pending {
 				l.reload(ctx, log)
+				overdue.Stop()
 			}
-			quietC, pending = nil, false
+			quietC, overdueC, pending = nil, nil, false
+		case <-overdueC:
+			// The burst goes on, but its waiting notifications have
+			// waited long enough: reload now, and keep debouncing.
+			l.reload(ctx, log)
+			overdueC, pending = nil, false
 		case err := <-done:
 			done = nil
 			return err

@@ -15,11 +15,15 @@ import (
 // listenerRun is a running Listener whose reloads are counted.
 type listenerRun struct {
 	reloads atomic.Int64
-	stop    context.CancelFunc
-	done    chan error
+	// last is when the latest reload started, in Unix nanoseconds.
+	last atomic.Int64
+	stop context.CancelFunc
+	done chan error
 }
 
-func startListener(t *testing.T, cfg *pgx.ConnConfig, channel string) *listenerRun {
+// startListener runs a Listener with a 100 ms debounce and the given
+// MaxWait (zero for the default) until t ends.
+func startListener(t *testing.T, cfg *pgx.ConnConfig, channel string, maxWait time.Duration) *listenerRun {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	run := &listenerRun{stop: cancel, done: make(chan error, 1)}
@@ -27,10 +31,12 @@ func startListener(t *testing.T, cfg *pgx.ConnConfig, channel string) *listenerR
 		Config:  cfg,
 		Channel: channel,
 		Reload: func(context.Context) error {
+			run.last.Store(time.Now().UnixNano())
 			run.reloads.Add(1)
 			return nil
 		},
 		Debounce:   100 * time.Millisecond,
+		MaxWait:    maxWait,
 		MinBackoff: 50 * time.Millisecond,
 		MaxBackoff: 200 * time.Millisecond,
 	}
@@ -84,7 +90,7 @@ func TestListener(t *testing.T) {
 	t.Parallel()
 	db := pgtest.New(t)
 	admin := db.Admin(t)
-	run := startListener(t, db.Config(""), "pgrst")
+	run := startListener(t, db.Config(""), "pgrst", 0)
 	waitFor(t, "LISTEN", 5*time.Second, func() bool { return listenerPID(t, admin, db.Name) != 0 })
 
 	// One notification, one reload.
@@ -114,13 +120,45 @@ func TestListener(t *testing.T) {
 	waitFor(t, "empty payload reload", 5*time.Second, func() bool { return run.reloads.Load() == 4 })
 }
 
+// TestListenerMaxWait keeps notifications coming closer together than the
+// debounce for five times MaxWait. The burst never goes quiet, yet the
+// listener reloads for it while it lasts, at least every MaxWait, instead
+// of holding every reload back until the notifications stop.
+func TestListenerMaxWait(t *testing.T) {
+	t.Parallel()
+	db := pgtest.New(t)
+	admin := db.Admin(t)
+	const maxWait = 300 * time.Millisecond
+	run := startListener(t, db.Config(""), "pgrst", maxWait)
+	waitFor(t, "LISTEN", 5*time.Second, func() bool { return listenerPID(t, admin, db.Name) != 0 })
+
+	start := time.Now()
+	var lastSent time.Time
+	for time.Since(start) < 5*maxWait {
+		lastSent = time.Now()
+		notify(t, admin, "pgrst", "reload schema")
+		time.Sleep(20 * time.Millisecond)
+	}
+	// One reload at the start, then one at least every MaxWait: four
+	// more if the notifications arrived on time, and surely two.
+	if n := run.reloads.Load(); n < 3 {
+		t.Fatalf("%d reloads during a steady stream of notifications lasting %v; want one at least every %v",
+			n, time.Since(start), maxWait)
+	}
+
+	// Once the stream stops, its last notification is reloaded too.
+	waitFor(t, "a reload after the last notification", 5*time.Second, func() bool {
+		return run.last.Load() >= lastSent.UnixNano()
+	})
+}
+
 // TestListenerReconnects kills the listener's backend, as a database
 // restart would, and checks that it comes back, reloads, and listens.
 func TestListenerReconnects(t *testing.T) {
 	t.Parallel()
 	db := pgtest.New(t)
 	admin := db.Admin(t)
-	run := startListener(t, db.Config(""), "custom channel")
+	run := startListener(t, db.Config(""), "custom channel", 0)
 	var pid int32
 	waitFor(t, "LISTEN", 5*time.Second, func() bool {
 		pid = listenerPID(t, admin, db.Name)

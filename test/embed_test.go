@@ -133,3 +133,41 @@ func TestEmbedWriteRepresentation(t *testing.T) {
 		tok, `{"body":"c on third, edited"}`, "Prefer: return=representation")
 	expectJSON(t, r, http.StatusOK, `[{"body":"c on third, edited","post":{"id":3,"em_tags":[{"label":"sql"}]}}]`)
 }
+
+// TestEmbedCount counts embedded rows in PostgREST's legacy form,
+// name(count), which Supabase documents and which works although this
+// gateway leaves aggregates off. The count sees the policies: each user
+// counts only their own comments, and the anonymous role may not count
+// them at all.
+func TestEmbedCount(t *testing.T) {
+	t.Parallel()
+	path := "/em_posts?select=title,em_comments(count)&order=id"
+	cases := []struct {
+		who, tok, want string
+	}{
+		{"alice", token(t, userA, nil), `[{"title":"first","em_comments":[{"count":1}]},
+			{"title":"second","em_comments":[{"count":0}]},{"title":"third","em_comments":[{"count":0}]}]`},
+		{"bob", token(t, userB, nil), `[{"title":"first","em_comments":[{"count":1}]},
+			{"title":"second","em_comments":[{"count":1}]},{"title":"third","em_comments":[{"count":0}]}]`},
+	}
+	for _, c := range cases {
+		t.Run(c.who, func(t *testing.T) {
+			t.Parallel()
+			expectJSON(t, call(t, http.MethodGet, path, c.tok, ""), http.StatusOK, c.want)
+		})
+	}
+
+	// The count takes the embed's filters, an alias and a cast, and works
+	// at the top level too.
+	tok := token(t, userB, nil)
+	r := call(t, http.MethodGet,
+		"/em_posts?select=id,em_comments(n:count::text)&em_comments.body=like.*second&id=lt.3&order=id", tok, "")
+	expectJSON(t, r, http.StatusOK, `[{"id":1,"em_comments":[{"n":"0"}]},{"id":2,"em_comments":[{"n":"1"}]}]`)
+	expectJSON(t, call(t, http.MethodGet, "/em_comments?select=count", tok, ""), http.StatusOK, `[{"count":2}]`)
+
+	// The aggregate form stays off, and the anonymous role has no
+	// privilege on comments.
+	expectError(t, call(t, http.MethodGet, "/em_posts?select=title,em_comments(count())", tok, ""),
+		http.StatusBadRequest, "PGRST123")
+	expectError(t, call(t, http.MethodGet, path, "", ""), http.StatusUnauthorized, "42501")
+}

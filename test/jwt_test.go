@@ -354,6 +354,9 @@ func TestJWTHostile(t *testing.T) {
 		// PostgREST's are; the login role is refused before any SQL.
 		{"role postgres", bearer(signed(nil, with(map[string]any{"role": "postgres"}))), 403, "42501"},
 		{"role authenticator", bearer(signed(nil, with(map[string]any{"role": "authenticator"}))), 401, "PGRST303"},
+		// "none" would reset the role to the login user.
+		{"role none", bearer(signed(nil, with(map[string]any{"role": "none"}))), 401, "PGRST303"},
+		{"role NONE", bearer(signed(nil, with(map[string]any{"role": "NONE"}))), 401, "PGRST303"},
 		{"role that does not exist", bearer(signed(nil, with(map[string]any{"role": "no_such_role"}))), 401, "22023"},
 		{"role with SQL", bearer(signed(nil, with(map[string]any{"role": `authenticated"; drop table items; --`}))), 401, "22023"},
 		{"role anon", bearer(signed(nil, with(map[string]any{"role": "anon"}))), 200, ""},

@@ -237,3 +237,47 @@ func TestRPCSchemas(t *testing.T) {
 	}
 	expectError(t, g.at(t, "GET", "/rpc/rpc_add?a=1", "", "", "Accept-Profile: rpc_extra"), 404, "PGRST202")
 }
+
+// TestRPCEmbed embeds related rows in the result of functions that return
+// rows of a table, through that table's relationships, under the same
+// row-level security as a read of the table.
+func TestRPCEmbed(t *testing.T) {
+	t.Parallel()
+	alice, bob := token(t, userA, nil), token(t, userB, nil)
+	cases := []struct {
+		name, method, path, tok, body, want string
+	}{
+		{"to-one and many-to-many", "GET",
+			"/rpc/em_posts_by?author=1&select=id,author:em_authors!author_id(name),em_tags(label)" +
+				"&order=id&em_tags.order=label", "", "",
+			`[{"id":1,"author":{"name":"ann"},"em_tags":[{"label":"go"},{"label":"sql"}]},
+			  {"id":3,"author":{"name":"ann"},"em_tags":[{"label":"sql"}]}]`},
+		{"policies hold in the embed (alice)", "GET",
+			"/rpc/em_posts_by?author=1&select=id,em_comments(body)&order=id", alice, "",
+			`[{"id":1,"em_comments":[{"body":"a on first"}]},{"id":3,"em_comments":[]}]`},
+		{"policies hold in the embed (bob)", "POST",
+			"/rpc/em_posts_by?select=id,em_comments(body)&order=id", bob, `{"author":1}`,
+			`[{"id":1,"em_comments":[{"body":"b on first"}]},{"id":3,"em_comments":[]}]`},
+		{"embedded count", "GET", "/rpc/em_posts_by?author=2&select=id,em_comments(count)", bob, "",
+			`[{"id":2,"em_comments":[{"count":1}]}]`},
+		{"rows under a policy embed their parent", "POST",
+			"/rpc/em_my_comments?select=body,em_posts(title)&order=id", bob, "",
+			`[{"body":"b on first","em_posts":{"title":"first"}},{"body":"b on second","em_posts":{"title":"second"}}]`},
+		{"inner embed filters the rows", "GET",
+			"/rpc/em_posts_by?author=1&select=id,em_tags!inner(label)&em_tags.label=eq.go", "", "",
+			`[{"id":1,"em_tags":[{"label":"go"}]}]`},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
+			expectJSON(t, call(t, c.method, c.path, c.tok, c.body), http.StatusOK, c.want)
+		})
+	}
+
+	// The anonymous role may not read comments, embedded or not; a
+	// function whose result is no table's has nothing to embed.
+	expectError(t, call(t, "GET", "/rpc/em_posts_by?author=1&select=id,em_comments(body)", "", ""),
+		http.StatusUnauthorized, "42501")
+	expectError(t, call(t, "GET", "/rpc/rpc_series?n=2&select=x,em_posts(id)", "", ""),
+		http.StatusBadRequest, "PGRST200")
+}

@@ -27,6 +27,10 @@ func (c *Config) validateAuth() error {
 	if c.AuthJWTAlg != "" && !slices.Contains(configAuthAlgs, c.AuthJWTAlg) {
 		bad("auth-jwt-alg", "must be one of %s, got %q", strings.Join(configAuthAlgs, ", "), c.AuthJWTAlg)
 	}
+	if c.AuthEnabled && c.AuthRequireEmailVerification && c.AuthBaseURL == "" {
+		bad("auth-base-url", "must be set when auth-require-email-verification is true: "+
+			"verification links are built from it, never from request headers")
+	}
 	if c.AuthBaseURL != "" {
 		u, err := url.Parse(c.AuthBaseURL)
 		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {

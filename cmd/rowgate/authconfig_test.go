@@ -35,6 +35,14 @@ func TestAuthConfig(t *testing.T) {
 		{"root prefix", []string{"ROWGATE_AUTH_PREFIX=/"}, "auth-prefix", nil},
 		{"relative prefix", []string{"ROWGATE_AUTH_PREFIX=auth"}, "auth-prefix", nil},
 		{"bad base url", []string{"ROWGATE_AUTH_BASE_URL=api.example.com"}, "auth-base-url", nil},
+		{"verification without a base url", []string{"ROWGATE_AUTH_ENABLED=true", secret,
+			"ROWGATE_AUTH_REQUIRE_EMAIL_VERIFICATION=true"}, "auth-base-url", nil},
+		{"verification while off needs no base url", []string{
+			"ROWGATE_AUTH_REQUIRE_EMAIL_VERIFICATION=true"}, "", func(t *testing.T, c Config) {
+			if c.AuthEnabled || !c.AuthRequireEmailVerification {
+				t.Errorf("config %+v", c)
+			}
+		}},
 		{"PGRST spelling is not ours", []string{"PGRST_AUTH_ENABLED=true"}, "", func(t *testing.T, c Config) {
 			if c.AuthEnabled {
 				t.Error("PGRST_AUTH_ENABLED turned the auth service on")

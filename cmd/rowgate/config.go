@@ -15,6 +15,8 @@ import (
 	"time"
 	"unicode"
 	"unicode/utf16"
+
+	"github.com/rowgate/rowgate/jwks"
 )
 
 // Config is rowgate's configuration. Its keys and defaults follow PostgREST's, so a PostgREST
@@ -105,7 +107,8 @@ type Config struct {
 	// ROWGATE_JWT_ALLOWED_ROLES, comma-separated); others get 401 PGRST303. Nil allows any.
 	JWTAllowedRoles []string
 	// JWTLeeway is the clock skew allowed on exp, nbf and iat (jwt-leeway, ROWGATE_JWT_LEEWAY,
-	// whole seconds). Zero (unset) means the verifier's default, 30 s.
+	// whole seconds), 30 s by default. Zero means none: a token is refused the second it
+	// expires.
 	JWTLeeway time.Duration
 	// JWTJWKSRefreshInterval is how often JWKS URLs are fetched when their response has no
 	// Cache-Control max-age (jwt-jwks-refresh-interval, whole seconds). Zero (unset) means
@@ -185,6 +188,7 @@ func defaultConfig() Config {
 		DBChannelEnabled:         true,
 		JWTRoleClaimKey:          ".role",
 		JWTCacheMaxEntries:       1000,
+		JWTLeeway:                jwks.DefaultLeeway,
 		ServerHost:               "!4",
 		ServerPort:               3000,
 		LogLevel:                 "error",
@@ -310,7 +314,12 @@ var configKeys = []configKey{
 		return nil
 	}},
 	{name: "jwt-leeway", own: true, set: func(c *Config, k, v string) error {
-		return configSetSeconds(&c.JWTLeeway, k, v)
+		n, err := configParseInt(v)
+		if err != nil || n < 0 || n > int64(^uint32(0)>>1) {
+			return configErrorf(k, "must be a non-negative whole number of seconds, got %q", v)
+		}
+		c.JWTLeeway = time.Duration(n) * time.Second
+		return nil
 	}},
 	{name: "jwt-jwks-refresh-interval", own: true, set: func(c *Config, k, v string) error {
 		return configSetSeconds(&c.JWTJWKSRefreshInterval, k, v)
@@ -711,6 +720,13 @@ func (c *Config) validate() error {
 	// Server settings.
 	if c.ServerHost == "" {
 		bad("server-host", "must not be empty")
+	} else if err := configCheckHost(c.ServerHost); err != nil {
+		bad("server-host", "%v", err)
+	}
+	if c.AdminServerHost != "" && c.AdminServerHost != c.ServerHost {
+		if err := configCheckHost(c.AdminServerHost); err != nil {
+			bad("admin-server-host", "%v", err)
+		}
 	}
 	if c.ServerPort < 0 || c.ServerPort > 65535 {
 		bad("server-port", "must be between 0 and 65535, got %d", c.ServerPort)

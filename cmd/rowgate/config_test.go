@@ -218,6 +218,7 @@ no-such-key = "x"
 		JWTJWKSURL:               "https://auth.example/jwks",
 		JWTDefaultRole:           "authenticated",
 		JWTIssuer:                "https://env-issuer.example",
+		JWTLeeway:                30 * time.Second,
 		DevMode:                  false,
 		LogFormat:                "json",
 		ServerShutdownTimeout:    5 * time.Second,

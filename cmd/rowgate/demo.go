@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"net"
@@ -22,7 +21,7 @@ import (
 // runDemo implements `rowgate demo`: a database with RLS-protected demo
 // tables, a local JWKS issuer, the gateway, and tokens for two users.
 func runDemo(ctx context.Context, args []string, stdout io.Writer, environ []string) error {
-	fs := flag.NewFlagSet("demo", flag.ContinueOnError)
+	fs := newFlagSet("demo", "demo [--port N] [--db-uri URI]", stdout)
 	port := fs.Int("port", 3000, "port for the Data API")
 	dbURI := fs.String("db-uri", "", "superuser URI of a database to install the demo in (default: a throwaway cluster)")
 	authPassword := fs.String("authenticator-password", "", "password to give the authenticator role (with --db-uri)")
@@ -30,6 +29,9 @@ func runDemo(ctx context.Context, args []string, stdout io.Writer, environ []str
 		return err
 	}
 	logf := func(format string, a ...any) { fmt.Fprintf(stdout, format+"\n", a...) }
+	if err := demoCheckPort(*port); err != nil {
+		return fmt.Errorf("demo: %w", err)
+	}
 
 	// A database: the one given, or a throwaway cluster removed on exit.
 	adminURI := *dbURI

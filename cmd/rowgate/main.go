@@ -5,12 +5,16 @@
 //	rowgate demo [--port N] [--db-uri URI]
 //	                                 start a demo database, print tokens and curl commands
 //	rowgate setup --db-uri URI      install roles and the auth schema
+//	rowgate health [--ready] [--url URL] [--config FILE]
+//	                                 exit 0 when a local rowgate's admin port answers 200
 //	rowgate version                 print the version
+//	rowgate help                    list the commands
 package main
 
 import (
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -37,8 +41,19 @@ func main() {
 // run dispatches a subcommand.
 func run(ctx context.Context, args []string, stdout io.Writer, environ []string) error {
 	if len(args) == 0 {
-		return errors.New("usage: rowgate serve|demo|setup|version (see --help)")
+		fmt.Fprintln(stdout, usage)
+		return errors.New("no command given")
 	}
+	err := dispatch(ctx, args, stdout, environ)
+	if errors.Is(err, flag.ErrHelp) {
+		// The flag set has printed the command's usage.
+		return nil
+	}
+	return err
+}
+
+// dispatch runs the subcommand args[0].
+func dispatch(ctx context.Context, args []string, stdout io.Writer, environ []string) error {
 	switch args[0] {
 	case "serve":
 		return runServe(ctx, args[1:], stdout, environ)
@@ -66,5 +81,9 @@ Commands:
   demo [--port N] [--db-uri URI] run a demo on a throwaway PostgreSQL (or URI), with
                                  two users' tokens and curl commands printed
   setup --db-uri URI             install roles and the auth schema idempotently
-  health [--ready] [--url URL]   exit 0 when a local rowgate's admin port answers 200
-  version                        print the version`
+  health [--ready] [--url URL] [--config FILE]
+                                 exit 0 when a local rowgate's admin port answers 200
+  version                        print the version
+  help                           print this list
+
+Run "rowgate COMMAND --help" for a command's flags.`

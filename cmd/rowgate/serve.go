@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"log/slog"
@@ -32,7 +31,7 @@ import (
 
 // runServe implements `rowgate serve`.
 func runServe(ctx context.Context, args []string, stdout io.Writer, environ []string) error {
-	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	fs := newFlagSet("serve", "serve [--config FILE | FILE]", stdout)
 	configPath := fs.String("config", "", "PostgREST-style config file")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -46,12 +45,7 @@ func runServe(ctx context.Context, args []string, stdout io.Writer, environ []st
 		return err
 	}
 	logger := newFormatLogger(cfg.LogLevel, cfg.LogFormat, stdout)
-	for _, k := range cfg.unknownKeys {
-		logger.Warn("unknown setting ignored", "key", k)
-	}
-	for _, k := range cfg.ignoredKeys {
-		logger.Warn("PostgREST setting not supported by rowgate, ignored", "key", k)
-	}
+	logConfigNotes(logger, cfg)
 
 	a, err := newApp(ctx, cfg, logger)
 	if err != nil {
@@ -95,6 +89,13 @@ func newApp(ctx context.Context, cfg Config, logger *slog.Logger, extra ...gatew
 	if err != nil {
 		return nil, fmt.Errorf("db-uri: cannot create pool: %w", err)
 	}
+	if err := a.pool.Ping(ctx); err != nil {
+		a.pool.Close()
+		if ctx.Err() != nil {
+			return nil, ctx.Err()
+		}
+		return nil, connectError(&poolCfg.ConnConfig.Config, err)
+	}
 	if err := rls.CheckLogin(ctx, a.pool, cfg.DevMode); err != nil {
 		a.pool.Close()
 		return nil, err
@@ -105,6 +106,7 @@ func newApp(ctx context.Context, cfg Config, logger *slog.Logger, extra ...gatew
 		a.pool.Close()
 		return nil, err
 	}
+	checkDatabase(ctx, a.pool, cfg, logger)
 	// The built-in auth service, when on, is one more token provider.
 	a.auth, err = newAuthService(ctx, cfg, a.pool, logger)
 	if err != nil {
@@ -117,8 +119,9 @@ func newApp(ctx context.Context, cfg Config, logger *slog.Logger, extra ...gatew
 	a.verifier, err = jwks.New(ctx, jc)
 	if err != nil {
 		a.pool.Close()
-		return nil, err
+		return nil, jwtSettingError(err, len(cfg.JWTProviders))
 	}
+	logKeysUnavailable(logger, a.verifier, jwksURLs(cfg))
 	if err := a.metrics.RegisterTokenCache(a.verifier.CacheStats); err != nil {
 		a.pool.Close()
 		return nil, err
@@ -129,6 +132,7 @@ func newApp(ctx context.Context, cfg Config, logger *slog.Logger, extra ...gatew
 	runner := rls.NewRunner(a.pool)
 	runner.AcquireTimeout = cfg.DBPoolAcquisitionTimeout
 	runner.PreRequest = cfg.DBPreRequest
+	runner.AppSettings = cfg.AppSettings
 	sessions, routes := authOptions(a.auth, extra)
 	srv := gateway.New(gateway.Options{
 		Sessions:           sessions,
@@ -183,7 +187,7 @@ func jwtConfig(cfg Config, logger *slog.Logger) jwks.Config {
 		jc.Providers = append(jc.Providers, cfg.JWTProviders[i].verifierProvider())
 	}
 	jc.AllowedRoles = cfg.JWTAllowedRoles
-	jc.Leeway, jc.RefreshInterval = cfg.JWTLeeway, cfg.JWTJWKSRefreshInterval
+	jc.Leeway, jc.LeewaySet, jc.RefreshInterval = cfg.JWTLeeway, true, cfg.JWTJWKSRefreshInterval
 	jc.MinRefreshInterval, jc.MaxStaleness = cfg.JWTJWKSMinRefreshInterval, cfg.JWTJWKSMaxStaleness
 
 	// PostgreSQL lets a session switch to its own login role, so a token naming the
@@ -229,25 +233,22 @@ func (a *app) ready(ctx context.Context) error {
 // serve listens on the API and admin ports until ctx ends, then shuts down
 // gracefully. When started is not nil it receives the API address.
 func (a *app) serve(ctx context.Context, started chan<- string) error {
-	apiLn, err := net.Listen(listenNetwork(a.cfg.ServerHost),
-		hostPort(listenHost(a.cfg.ServerHost), a.cfg.ServerPort))
+	apiLn, err := listenOn("server-host", a.cfg.ServerHost, "server-port", a.cfg.ServerPort)
 	if err != nil {
-		return fmt.Errorf("server-port: %w", err)
+		return err
 	}
 	servers := []*http.Server{a.httpServer(a.handler)}
 	listeners := []net.Listener{apiLn}
 	if a.cfg.AdminServerPort != 0 {
-		host := a.cfg.AdminServerHost
-		if host == "" {
-			host = a.cfg.ServerHost
-		}
-		adminLn, err := net.Listen(listenNetwork(host), hostPort(listenHost(host), a.cfg.AdminServerPort))
+		adminLn, err := listenOn("admin-server-host", adminHost(a.cfg), "admin-server-port",
+			a.cfg.AdminServerPort)
 		if err != nil {
 			apiLn.Close()
-			return fmt.Errorf("admin-server-port: %w", err)
+			return err
 		}
 		servers = append(servers, a.httpServer(gateway.AdminHandler(a.ready, a.registry)))
 		listeners = append(listeners, adminLn)
+		a.log.Info("admin server listening", "address", adminLn.Addr().String())
 	}
 
 	// SIGUSR1 reloads the schema cache, as in PostgREST.

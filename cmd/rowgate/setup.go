@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 
@@ -14,7 +13,7 @@ import (
 
 // runSetup implements `rowgate setup`: roles and the auth schema.
 func runSetup(ctx context.Context, args []string, stdout io.Writer) error {
-	fs := flag.NewFlagSet("setup", flag.ContinueOnError)
+	fs := newFlagSet("setup", "setup --db-uri URI [--anon-role NAME]", stdout)
 	dbURI := fs.String("db-uri", "", "superuser URI of the database to set up")
 	anonRole := fs.String("anon-role", "anon", "name of the anonymous role")
 	authPassword := fs.String("authenticator-password", "", "password for the authenticator role (optional)")

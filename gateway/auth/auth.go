@@ -82,12 +82,15 @@ type Config struct {
 	// VerificationLifetime is how long a verification link works; 0 means
 	// 1 h.
 	VerificationLifetime time.Duration
-	// Sender delivers verification email; nil logs the links.
+	// Sender delivers verification email; nil means [LogSender], a
+	// development sender that writes the links to Logger at warn level.
 	Sender Sender
 	// BaseURL is the public URL of the API (such as
 	// "https://api.example.com"), used in emailed links and as the origin
-	// of the service. "" takes them from each request's Host header, which
-	// a client controls: set it in production.
+	// of the service. Links are never built from request headers, which a
+	// client controls: it is required with RequireEmailVerification, and
+	// without it no verification email is sent. "" takes the origin for
+	// the cross-origin checks from each request's Host header.
 	BaseURL string
 	// AllowedOrigins are other origins whose pages may use the session
 	// cookie (server-cors-allowed-origins). The API's own origin always
@@ -97,9 +100,14 @@ type Config struct {
 	// AddressLimit caps requests to the credential routes per client
 	// address; the zero value means DefaultAddressLimit.
 	AddressLimit Limit
-	// AccountLimit caps failed sign-ins per email; the zero value means
-	// DefaultAccountLimit.
+	// AccountLimit caps failed sign-ins per email from one client
+	// address; the zero value means DefaultAccountLimit. It is counted per
+	// address so that failures sent from elsewhere never lock the owner
+	// out.
 	AccountLimit Limit
+	// AccountSlowdown delays sign-ins on an email that failed from many
+	// addresses; the zero value means DefaultAccountSlowdown.
+	AccountSlowdown Slowdown
 
 	// Logger receives errors and, from the default Sender, links; nil
 	// means slog.Default().
@@ -116,6 +124,7 @@ type Service struct {
 	hasher   *hasher
 	byAddr   *limiter
 	byAcct   *limiter
+	slow     *slowdown
 	cookies  *cookieCache
 	log      *slog.Logger
 	baseURL  *url.URL
@@ -137,6 +146,7 @@ func New(ctx context.Context, cfg Config) (*Service, error) {
 		hasher:   newHasher(),
 		byAddr:   newLimiter(cfg.AddressLimit, cfg.Now),
 		byAcct:   newLimiter(cfg.AccountLimit, cfg.Now),
+		slow:     newSlowdown(cfg.AccountSlowdown, cfg.Now),
 		cookies:  newCookieCache(cfg.CookieCacheTTL, cfg.Now),
 		log:      cfg.Logger,
 		origins:  map[string]bool{},
@@ -169,10 +179,6 @@ func New(ctx context.Context, cfg Config) (*Service, error) {
 		return nil, fmt.Errorf("auth: signing keys: %w", err)
 	}
 	s.signer = signer
-	if cfg.RequireEmailVerification && cfg.BaseURL == "" {
-		s.log.Warn("auth: verification links are built from the request's Host header; " +
-			"set the auth base URL in production")
-	}
 	return s, nil
 }
 
@@ -182,6 +188,10 @@ func (c *Config) withDefaults() error {
 	}
 	if len(c.Secret) < jwks.MinSecretBytes {
 		return fmt.Errorf("auth: the secret must be at least %d bytes", jwks.MinSecretBytes)
+	}
+	if c.RequireEmailVerification && c.BaseURL == "" {
+		return errors.New("auth: BaseURL is required with RequireEmailVerification: " +
+			"verification links are built from it, never from request headers")
 	}
 	if c.Prefix == "" {
 		c.Prefix = DefaultPrefix
@@ -210,6 +220,9 @@ func (c *Config) withDefaults() error {
 	}
 	if c.AccountLimit == (Limit{}) {
 		c.AccountLimit = DefaultAccountLimit
+	}
+	if c.AccountSlowdown == (Slowdown{}) {
+		c.AccountSlowdown = DefaultAccountSlowdown
 	}
 	if c.Logger == nil {
 		c.Logger = slog.Default()

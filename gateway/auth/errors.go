@@ -56,6 +56,10 @@ var (
 	errInvalidOrigin = func() *apiError {
 		return fail(http.StatusForbidden, "INVALID_ORIGIN", "Invalid origin")
 	}
+	errVerificationNotEnabled = func() *apiError {
+		return fail(http.StatusBadRequest, "VERIFICATION_EMAIL_NOT_ENABLED",
+			"Verification email isn't enabled")
+	}
 	errBadBody = func() *apiError {
 		return fail(http.StatusBadRequest, "VALIDATION_ERROR", "Invalid request body")
 	}

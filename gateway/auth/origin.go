@@ -19,12 +19,14 @@ func (s *Service) origin(r *http.Request) string {
 	return scheme + "://" + r.Host
 }
 
-// baseLink is where the routes are reached from outside, for links.
-func (s *Service) baseLink(r *http.Request) string {
-	if s.baseURL != nil {
-		return s.baseURL.String() + s.prefix
+// baseLink is where the routes are reached from outside, for links, or ""
+// without a BaseURL: links are never built from request headers (Host,
+// X-Forwarded-Proto), which a client sets.
+func (s *Service) baseLink() string {
+	if s.baseURL == nil {
+		return ""
 	}
-	return s.origin(r) + s.prefix
+	return s.baseURL.String() + s.prefix
 }
 
 // originAllowed reports whether a page of origin may act with the user's

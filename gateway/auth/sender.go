@@ -23,9 +23,9 @@ type Sender interface {
 	Send(ctx context.Context, m Message) error
 }
 
-// LogSender is the default [Sender]: it writes each message, link
-// included, to the log at error level (so the default log level shows it)
-// instead of mailing it. It suits development and the demo; in production
+// LogSender is the default [Sender], meant for development and the demo:
+// instead of mailing a message it writes it, link included, to the log at
+// warn level, so anyone who reads the log can use the link. In production
 // configure a real sender.
 type LogSender struct {
 	Logger *slog.Logger
@@ -37,7 +37,8 @@ func (l LogSender) Send(ctx context.Context, m Message) error {
 	if log == nil {
 		log = slog.Default()
 	}
-	log.ErrorContext(ctx, "auth: email not sent (no mail sender configured); deliver the link yourself",
+	log.WarnContext(ctx, "auth: development mail sender: email not sent, its link is logged instead; "+
+		"configure a mail sender in production",
 		"to", m.To, "subject", m.Subject, "url", m.URL)
 	return nil
 }

@@ -13,15 +13,18 @@ type signInBody struct {
 }
 
 // signIn serves POST /sign-in/email. An unknown email and a wrong
-// password get the same answer after the same work; failures count
-// against the client address and the account.
+// password get the same answer after the same work. Failures count
+// against the client address, against the account from that address (a
+// hard limit), and against the account from all addresses (a bounded
+// delay only, so that nobody else can lock the owner out).
 func (s *Service) signIn(c echo.Context) error {
 	r := c.Request()
 	ctx := r.Context()
 	if err := s.checkOrigin(r); err != nil {
 		return err
 	}
-	if wait := s.byAddr.take(clientAddress(r)); wait > 0 {
+	addr := clientAddress(r)
+	if wait := s.byAddr.take(addr); wait > 0 {
 		return errTooMany(wait)
 	}
 	var body signInBody
@@ -35,17 +38,25 @@ func (s *Service) signIn(c echo.Context) error {
 	if body.Password == "" {
 		return errInvalidPassword()
 	}
-	if wait := s.byAcct.blocked(email); wait > 0 {
+	acctAddr := email + "\x00" + addr
+	if wait := s.byAcct.blocked(acctAddr); wait > 0 {
 		return errTooMany(wait)
+	}
+	if err := s.slow.wait(ctx, email); err != nil {
+		return err
 	}
 
 	// Check the password; an unknown email burns the same time.
+	failed := func() error {
+		s.byAcct.take(acctAddr)
+		s.slow.fail(email)
+		return errInvalidCredentials()
+	}
 	u, hash, err := s.store.Credentials(ctx, email)
 	switch {
 	case isNotFound(err):
 		s.hasher.burn(ctx, body.Password)
-		s.byAcct.take(email)
-		return errInvalidCredentials()
+		return failed()
 	case err != nil:
 		return err
 	}
@@ -54,10 +65,9 @@ func (s *Service) signIn(c echo.Context) error {
 		return err
 	}
 	if !ok {
-		s.byAcct.take(email)
-		return errInvalidCredentials()
+		return failed()
 	}
-	s.byAcct.reset(email)
+	s.byAcct.reset(acctAddr)
 
 	// A right password for an unverified address gets a fresh link.
 	if s.cfg.RequireEmailVerification && !u.EmailVerified {

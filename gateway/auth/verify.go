@@ -2,6 +2,7 @@ package auth
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -18,6 +19,10 @@ const verifyPrefix = "email-verification:"
 // sendVerification stores a fresh verification token for u (replacing
 // older ones) and sends the link.
 func (s *Service) sendVerification(ctx context.Context, r *http.Request, u pgsql.AuthUser, callback string) error {
+	base := s.baseLink()
+	if base == "" {
+		return errors.New("send verification email: no base URL for the link")
+	}
 	token, err := newToken()
 	if err != nil {
 		return err
@@ -30,7 +35,7 @@ func (s *Service) sendVerification(ctx context.Context, r *http.Request, u pgsql
 	if s.safeCallback(r, callback) {
 		q.Set("callbackURL", callback)
 	}
-	link := s.baseLink(r) + "/verify-email?" + q.Encode()
+	link := base + "/verify-email?" + q.Encode()
 	err = s.sender.Send(ctx, Message{
 		To:      u.Email,
 		Subject: "Verify your email address",
@@ -102,11 +107,15 @@ type sendVerificationBody struct {
 }
 
 // sendVerificationEmail serves POST /send-verification-email. It answers
-// the same whether or not the address has an unverified account.
+// the same whether or not the address has an unverified account. Without
+// a BaseURL there is nothing to link to, and every request is refused.
 func (s *Service) sendVerificationEmail(c echo.Context) error {
 	r := c.Request()
 	if err := s.checkOrigin(r); err != nil {
 		return err
+	}
+	if s.baseURL == nil {
+		return errVerificationNotEnabled()
 	}
 	if wait := s.byAddr.take(clientAddress(r)); wait > 0 {
 		return errTooMany(wait)

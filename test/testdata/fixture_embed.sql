@@ -4,7 +4,8 @@
 -- Authors write posts (two keys: author and reviewer), posts carry tags
 -- through a junction, and comments belong to the user who wrote them:
 -- under Row-Level Security a user reads only their own comments, also
--- when they are embedded in a post.
+-- when they are embedded in a post, counted, or embedded in the result of
+-- a function returning posts.
 CREATE TABLE em_authors (
     id   integer PRIMARY KEY,
     name text NOT NULL
@@ -54,3 +55,11 @@ INSERT INTO em_comments (id, post_id, owner, body) VALUES
     (1, 1, 'aaaaaaaa-0000-4000-8000-000000000001', 'a on first'),
     (2, 1, 'bbbbbbbb-0000-4000-8000-000000000002', 'b on first'),
     (3, 2, 'bbbbbbbb-0000-4000-8000-000000000002', 'b on second');
+
+-- Functions returning rows of em_posts and em_comments embed what those
+-- tables embed (/rpc/em_posts_by?author=1&select=id,em_comments(body)).
+-- They run as the caller, so the policies on em_comments hold inside.
+CREATE FUNCTION em_posts_by(author integer) RETURNS SETOF em_posts
+    LANGUAGE sql STABLE AS 'SELECT * FROM em_posts WHERE author_id = author';
+CREATE FUNCTION em_my_comments() RETURNS SETOF em_comments
+    LANGUAGE sql STABLE AS 'SELECT * FROM em_comments';
