@@ -138,11 +138,13 @@ func fullView(cat *catalog.Catalog, schema string) *apiView {
 }
 
 // visibleView is the relations and functions of schema listed in body,
-// the result of [querybuilder.BuildVisible].
+// the result of [querybuilder.BuildVisible]. Each relation keeps only the
+// columns the role holds a privilege on.
 func visibleView(cat *catalog.Catalog, schema string, body []byte) (*apiView, error) {
 	var vis struct {
-		Tables    []string `json:"tables"`
-		Functions []uint32 `json:"functions"`
+		Tables    []string            `json:"tables"`
+		Columns   map[string][]string `json:"columns"`
+		Functions []uint32            `json:"functions"`
 	}
 	if err := json.Unmarshal(body, &vis); err != nil {
 		return nil, err
@@ -155,9 +157,30 @@ func visibleView(cat *catalog.Catalog, schema string, body []byte) (*apiView, er
 	for _, f := range vis.Functions {
 		fns[f] = true
 	}
-	return filteredView(cat, schema,
+	v := filteredView(cat, schema,
 		func(t *catalog.Table) bool { return tables[t.Name] },
-		func(f *catalog.Function) bool { return fns[f.OID] }), nil
+		func(f *catalog.Function) bool { return fns[f.OID] })
+	for i, t := range v.tables {
+		v.tables[i] = withColumns(t, vis.Columns[t.Name])
+	}
+	return v, nil
+}
+
+// withColumns is a copy of t that has only the named columns. The catalog's
+// table is shared by every request, so it is never changed.
+func withColumns(t *catalog.Table, names []string) *catalog.Table {
+	keep := make(map[string]bool, len(names))
+	for _, n := range names {
+		keep[n] = true
+	}
+	cp := *t
+	cp.Columns = nil
+	for _, c := range t.Columns {
+		if keep[c.Name] {
+			cp.Columns = append(cp.Columns, c)
+		}
+	}
+	return &cp
 }
 
 // filteredView keeps the relations and functions of schema that pass.

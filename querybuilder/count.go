@@ -10,7 +10,7 @@ import (
 
 // totalSQL is the total_result_set expression of a read with a
 // Prefer: count. base is the read without order, limit and offset; where
-// are its conditions; grouped says whether it aggregates.
+// are its conditions on rootAlias; grouped says whether it aggregates.
 //
 //   - exact counts every row the read can see.
 //   - planned is the planner's row estimate for the relation, computed as
@@ -32,7 +32,7 @@ import (
 // on big tables with selective filters these counts cost a full count.
 func totalSQL(t *catalog.Table, where []frag, base sq.SelectBuilder, grouped bool, r *Request) (frag, *Error) {
 	// The source of every count: the rows, or the groups.
-	source := sq.Select("1").From(qualifiedName(t.Schema, t.Name))
+	source := sq.Select("1").From(relationAs(t, rootAlias))
 	for _, w := range where {
 		source = source.Where(w)
 	}
@@ -45,7 +45,7 @@ func totalSQL(t *catalog.Table, where []frag, base sq.SelectBuilder, grouped boo
 	}
 	if !grouped {
 		// Counting the table directly keeps the common case simple.
-		counter := sq.Select("count(*)").From(qualifiedName(t.Schema, t.Name))
+		counter := sq.Select("count(*)").From(relationAs(t, rootAlias))
 		for _, w := range where {
 			counter = counter.Where(w)
 		}

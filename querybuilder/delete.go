@@ -8,13 +8,13 @@ import (
 
 // buildDelete builds a DELETE of the rows the filters select:
 //
-//	DELETE FROM "s"."t" WHERE <filters> RETURNING "t".*
+//	DELETE FROM "s"."t" AS pgrst_target WHERE <filters> RETURNING pgrst_target.*
 func buildDelete(t *catalog.Table, q *Query, r *Request) (*Plan, *Error) {
 	where, err := writeWhere(t, q)
 	if err != nil {
 		return nil, err
 	}
-	stmt := sq.Delete(qualifiedName(t.Schema, t.Name)).Suffix(returning(t))
+	stmt := sq.Delete(relationAs(t, targetAlias)).Suffix(returning(t))
 	for _, w := range where {
 		stmt = stmt.Where(w)
 	}

@@ -243,11 +243,12 @@ func (b *embedder) embed(lv *level, parent *catalog.Table, parentQual string, it
 		if err != nil {
 			return nil, err
 		}
-		agg := "coalesce(json_agg(" + row + "), '[]')"
+		agg := rowElement(row, clv.cols).wrap("coalesce(json_agg(", "), '[]')")
 		if toOne {
-			agg = "row_to_json(" + row + ")"
+			agg = rowObject(row, clv.cols)
 		}
-		expr := inner.wrap("(SELECT "+agg+" FROM (", ") AS "+row+")")
+		tail := rawf(") AS " + row + ")")
+		expr := joinFrags([]frag{agg.wrap("(SELECT ", " FROM ("), inner, tail}, "")
 		lv.cols = append(lv.cols, outCol{expr: expr, name: name})
 		return ref, nil
 
@@ -255,7 +256,7 @@ func (b *embedder) embed(lv *level, parent *catalog.Table, parentQual string, it
 		// The object, plus the columns the parent is ordered by.
 		var list []any
 		if len(clv.cols) > 0 {
-			list = append(list, rawf("row_to_json("+row+") AS j"))
+			list = append(list, rowObject(row, clv.cols).wrap("", " AS j"))
 			proj, err := sqlizeErr(selectOf(namedList(clv.cols)))
 			if err != nil {
 				return nil, err

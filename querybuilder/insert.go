@@ -36,10 +36,10 @@ func buildInsert(t *catalog.Table, q *Query, r *Request) (*Plan, *Error) {
 // missingDefault, a key absent from a row takes the column default (its
 // catalog expression) while an explicit null stays null.
 func insertSQL(t *catalog.Table, cols []*catalog.Column, missingDefault bool, conflict string) (sq.Sqlizer, *Error) {
-	table := qualifiedName(t.Schema, t.Name)
+	table := relationAs(t, targetAlias)
 	ret := returning(t)
 	if conflict != "" && !t.IsView {
-		ret += ", " + quoteIdent(t.Name) + ".xmax = 0 AS " + insertedFlag
+		ret += ", " + targetAlias + ".xmax = 0 AS " + insertedFlag(t)
 	}
 	tail := strings.TrimSpace(conflict + " " + ret)
 

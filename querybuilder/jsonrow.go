@@ -28,21 +28,22 @@ func namesFit(cols []outCol) bool {
 }
 
 // rowObject is the JSON object of a row of the subquery row, whose columns
-// are cols: row_to_json(row), or when the names do not fit, an object
-// built from the positional columns.
+// are cols: row_to_json(row.*), or when the names do not fit, an object
+// built from the positional columns. The star matters: a bare row name
+// means a column of the row when one has that name.
 func rowObject(row string, cols []outCol) frag {
 	if namesFit(cols) {
-		return rawf("row_to_json(" + row + ")")
+		return rawf("row_to_json(" + row + ".*)")
 	}
 	return objectSQL(row, cols)
 }
 
 // rowElement is what json_agg aggregates to make an array of the rows of
-// row: the row itself, or the object of rowObject when the names do not
-// fit.
+// row: the whole row (row.*, as in rowObject), or the object of rowObject
+// when the names do not fit.
 func rowElement(row string, cols []outCol) frag {
 	if namesFit(cols) {
-		return rawf(row)
+		return rawf(row + ".*")
 	}
 	return objectSQL(row, cols)
 }

@@ -6,9 +6,9 @@ import (
 	sq "github.com/Masterminds/squirrel"
 )
 
-// TestNumberPlaceholdersMatchesSquirrel checks the one-pass numbering
-// against squirrel's, which it replaces on the hot path.
-func TestNumberPlaceholdersMatchesSquirrel(t *testing.T) {
+// TestNumberedWriterMatchesSquirrel checks the one-pass numbering against
+// squirrel's, which it replaces on the hot path.
+func TestNumberedWriterMatchesSquirrel(t *testing.T) {
 	t.Parallel()
 	for _, in := range []string{
 		"", "SELECT 1", "?", "??", "???", "a = ? AND b = ?", "j ?? 'k' AND x = ?",
@@ -18,8 +18,10 @@ func TestNumberPlaceholdersMatchesSquirrel(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if got := numberPlaceholders(in); got != want {
-			t.Errorf("numberPlaceholders(%q) = %q, squirrel says %q", in, got, want)
+		w := sqlWriter{numbered: true}
+		w.frag(rawf(in))
+		if got := string(w.buf); got != want {
+			t.Errorf("numbered %q = %q, squirrel says %q", in, got, want)
 		}
 	}
 }
@@ -37,6 +39,7 @@ func TestPageQueryMatchesSquirrel(t *testing.T) {
 			groupBy: []string{"1", "2"},
 			orderBy: []frag{rawf(`"t"."a" DESC`), argf("? ASC", 3)}},
 		{from: `"s"."t"`, columns: []frag{rawf(""), rawf("1")}, where: []frag{rawf(""), rawf("x")}, limit: 0},
+		{from: `"s"."odd ??name"`, columns: []frag{rawf(`"t"."k??" AS "k??"`)}, groupBy: []string{"1"}, limit: -1},
 	}
 	for i, p := range cases {
 		want := sq.Select().From(p.from)
@@ -78,6 +81,21 @@ func TestPageQueryMatchesSquirrel(t *testing.T) {
 		}
 		if b, _, _ := p.builder().ToSql(); b == "" {
 			t.Errorf("case %d: builder renders nothing", i)
+		}
+
+		// The statement around the page, from the page and from squirrel.
+		outer := []frag{rawf("count(*)"), argf("? AS x", "o")}
+		prefix := sq.Expr("WITH w AS (SELECT ?::int)", 5)
+		gotSQL, gotArgs, err = outerSelect(prefix, outer, &p, "pgrst_t")
+		if err != nil {
+			t.Fatal(err)
+		}
+		wantSQL, wantArgs, err = outerSelect(prefix, outer, want, "pgrst_t")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if gotSQL != wantSQL || len(gotArgs) != len(wantArgs) {
+			t.Errorf("case %d outer:\n got %q %v\nwant %q %v", i, gotSQL, gotArgs, wantSQL, wantArgs)
 		}
 	}
 	if _, _, err := (&pageQuery{from: "t", limit: -1}).ToSql(); err == nil {

@@ -61,8 +61,10 @@ func projection(t *catalog.Table, qual string, items []SelectItem) ([]outCol, *E
 
 // selectList renders output columns as "expr AS name" fragments; with
 // positional set, the names are pgrst_c1, pgrst_c2, ... so duplicates never
-// clash (the CSV body refers to columns by those names).
+// clash (the CSV body refers to columns by those names). Names that cannot
+// be aliases (see namesFit) make the list positional too.
 func selectList(cols []outCol, positional bool) []any {
+	positional = positional || !namesFit(cols)
 	list := make([]any, len(cols))
 	for i, c := range cols {
 		name := c.name

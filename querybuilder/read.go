@@ -37,14 +37,15 @@ func selectItems(q *Query) []SelectItem {
 // buildRead builds a GET or HEAD:
 //
 //	SELECT count(*), <total or -1>, <body>, <headers>, <status>
-//	FROM (SELECT <select> FROM "s"."t" WHERE ... ORDER BY ... LIMIT n OFFSET m) pgrst_t
+//	FROM (SELECT <select> FROM "s"."t" AS pgrst_root WHERE ... ORDER BY ...
+//	      LIMIT n OFFSET m) pgrst_t
 //
 // Prefer: count adds the total (see totalSQL). An aggregate in select
 // groups by the other selected columns. HEAD builds no body (NULL) but
 // still counts the page.
 func buildRead(t *catalog.Table, q *Query, r *Request) (*Plan, *Error) {
-	table := qualifiedName(t.Schema, t.Name)
-	qual := quoteIdent(t.Name)
+	table := relationAs(t, rootAlias)
+	qual := rootAlias
 
 	lv, err := readLevel(t, qual, q)
 	if err != nil {

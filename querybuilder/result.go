@@ -5,16 +5,33 @@ import (
 	"strings"
 
 	sq "github.com/Masterminds/squirrel"
+
+	"github.com/rowgate/rowgate/querybuilder/catalog"
 )
 
-// Alias names used in generated SQL. They cannot clash with catalog names
-// because they only name subqueries and CTEs, never the base relation.
+// Alias names used in generated SQL. Every relation a statement reads or
+// writes gets one of these (or an embed's pgrst_eN), and columns are only
+// ever qualified by them, never by a table's own name: a table may be
+// named like any of them, and a qualifier that named it could then mean
+// another relation of the statement. The CTEs are read by unqualified
+// name, which finds a CTE before any table, and tables are always named
+// with their schema.
 const (
 	pageAlias    = "pgrst_t"
 	sourceAlias  = "pgrst_source"
 	payloadAlias = "pgrst_payload"
 	bodyAlias    = "pgrst_body"
+	// rootAlias names the relation a read starts from (and the rows a
+	// limited PATCH or DELETE picks), targetAlias the table a write
+	// changes.
+	rootAlias   = "pgrst_root"
+	targetAlias = "pgrst_target"
 )
+
+// relationAs is the FROM text of t under alias.
+func relationAs(t *catalog.Table, alias string) string {
+	return qualifiedName(t.Schema, t.Name) + " AS " + alias
+}
 
 // bodyKind says what the body column of the result holds.
 type bodyKind int
@@ -94,39 +111,50 @@ func finish(inner sq.Sqlizer, prefix sq.Sqlizer, res result) (string, []any, *Er
 // sq.Dollar would, without squirrel's immutable builder, which copies
 // itself through reflection at every step; this runs on every request.
 func outerSelect(prefix sq.Sqlizer, cols []frag, inner sq.Sqlizer, alias string) (string, []any, error) {
-	if sb, ok := inner.(sq.SelectBuilder); ok {
-		// As FromSelect does: the placeholders are numbered once, outside.
-		inner = sb.PlaceholderFormat(sq.Question)
-	}
-	innerSQL, innerArgs, err := inner.ToSql()
-	if err != nil {
-		return "", nil, err
-	}
-	var b strings.Builder
-	var args []any
+	var pre frag
 	if prefix != nil {
-		p, err := sqlize(prefix)
-		if err != nil {
+		var err error
+		if pre, err = sqlize(prefix); err != nil {
 			return "", nil, err
 		}
-		b.WriteString(p.sql)
-		b.WriteByte(' ')
-		args = append(args, p.args...)
 	}
-	b.WriteString("SELECT ")
+	page, _ := inner.(*pageQuery)
+	var in frag
+	if page == nil {
+		if sb, ok := inner.(sq.SelectBuilder); ok {
+			// As FromSelect does: the placeholders are numbered once, outside.
+			inner = sb.PlaceholderFormat(sq.Question)
+		}
+		var err error
+		if in, err = sqlize(inner); err != nil {
+			return "", nil, err
+		}
+	} else if len(page.columns) == 0 {
+		return "", nil, errNoColumns
+	}
+
+	w := sqlWriter{numbered: true}
+	w.grow(len(pre.sql) + 32 + fragsLen(cols) + len(in.sql) + page.size())
+	if prefix != nil {
+		w.frag(pre)
+		w.raw(" ")
+	}
+	w.raw("SELECT ")
 	for i, c := range cols {
 		if i > 0 {
-			b.WriteString(", ")
+			w.raw(", ")
 		}
-		b.WriteString(c.sql)
-		args = append(args, c.args...)
+		w.frag(c)
 	}
-	b.WriteString(" FROM (")
-	b.WriteString(innerSQL)
-	b.WriteString(") AS ")
-	b.WriteString(alias)
-	args = append(args, innerArgs...)
-	return numberPlaceholders(b.String()), args, nil
+	w.raw(" FROM (")
+	if page != nil {
+		page.write(&w)
+	} else {
+		w.frag(in)
+	}
+	w.raw(") AS ")
+	w.raw(alias)
+	return string(w.buf), w.args, nil
 }
 
 // guardSQL counts the page and fails the statement when cond holds, so the
@@ -142,9 +170,14 @@ func guardSQL(cond, marker string, args ...any) frag {
 
 // bodySQL is the body column's expression.
 func bodySQL(res result) frag {
-	page := pageAlias + ".*"
+	page := rawf(pageAlias + ".*")
+	if !namesFit(res.cols) {
+		page = objectSQL(pageAlias, res.cols)
+	} else if res.stripNulls {
+		page = page.wrap("row_to_json(", ")")
+	}
 	if res.stripNulls {
-		page = "json_strip_nulls(row_to_json(" + page + "))"
+		page = page.wrap("json_strip_nulls(", ")")
 	}
 	switch {
 	case res.body == bodyNone:
@@ -156,11 +189,11 @@ func bodySQL(res result) frag {
 		}
 		return joinFrags(pairs, ", ").wrap("coalesce(json_agg(json_build_object(", ")), '[]')::text")
 	case res.media == MediaObject:
-		return rawf("(json_agg(" + page + ")->0)::text")
+		return page.wrap("(json_agg(", ")->0)::text")
 	case res.media == MediaCSV:
 		return csvSQL(res.cols)
 	default:
-		return rawf("coalesce(json_agg(" + page + "), '[]')::text")
+		return page.wrap("coalesce(json_agg(", "), '[]')::text")
 	}
 }
 

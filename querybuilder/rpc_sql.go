@@ -14,7 +14,7 @@ const callAlias = "pgrst_call"
 
 // callSQL builds the statement for a call of fn with args. t is the
 // relation the call reads from (see callRelation): the function's result
-// is the base relation, aliased by the function's name, and embeds
+// is the base relation, aliased rootAlias as a table is, and embeds
 // correlate to that alias exactly as they do to a table's.
 //
 // TODO: a function returning SETOF record without OUT or TABLE columns
@@ -35,12 +35,12 @@ func callSQL(fn *catalog.Function, t *catalog.Table, args []frag, q *Query, r *R
 
 	// The page: select (with embeds), filters, order and, for sets, limit
 	// and offset.
-	lv, err := callLevel(fn, t, alias, q)
+	lv, err := callLevel(fn, t, rootAlias, q)
 	if err != nil {
 		return nil, err
 	}
 	cols, where, order := lv.cols, lv.where, lv.order
-	inner := sq.Select().From(callAlias + " AS " + alias)
+	inner := sq.Select().From(callAlias + " AS " + rootAlias)
 	for _, c := range selectList(cols, r.Media == MediaCSV) {
 		inner = inner.Column(c)
 	}
@@ -82,7 +82,7 @@ func callSQL(fn *catalog.Function, t *catalog.Table, args []frag, q *Query, r *R
 		res.media = MediaObject
 	}
 	if r.Prefer.Count != "" && fn.ReturnsSet {
-		counter := sq.Select("count(*)").From(callAlias + " AS " + alias)
+		counter := sq.Select("count(*)").From(callAlias + " AS " + rootAlias)
 		for _, w := range where {
 			counter = counter.Where(w)
 		}
@@ -112,7 +112,7 @@ func callLevel(fn *catalog.Function, t *catalog.Table, alias string, q *Query) (
 	if fn.Returns == catalog.ReturnComposite {
 		return readLevel(t, alias, q)
 	}
-	lv := &level{cols: []outCol{{expr: rawf(alias + "." + alias), name: fn.Name}}}
+	lv := &level{cols: []outCol{{expr: rawf(alias + "." + quoteIdent(fn.Name)), name: fn.Name}}}
 	var err *Error
 	if lv.where, err = whereSQL(t, alias, q); err != nil {
 		return nil, err

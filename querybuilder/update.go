@@ -13,7 +13,9 @@ import (
 //
 //	UPDATE "s"."t" SET ("a", "b") = (SELECT pgrst_body."a", pgrst_body."b"
 //	  FROM pgrst_payload, json_to_recordset(pgrst_payload.j) AS pgrst_body(...))
-//	WHERE <filters> RETURNING "t".*
+//	WHERE <filters> RETURNING pgrst_target.*
+//
+// where "s"."t" is aliased pgrst_target.
 //
 // An empty object updates nothing and returns no rows.
 func buildUpdate(t *catalog.Table, q *Query, r *Request) (*Plan, *Error) {
@@ -33,9 +35,9 @@ func buildUpdate(t *catalog.Table, q *Query, r *Request) (*Plan, *Error) {
 		return nil, err
 	}
 
-	table := qualifiedName(t.Schema, t.Name)
+	table := relationAs(t, targetAlias)
 	if len(cols) == 0 {
-		stmt := rawf("SELECT " + quoteIdent(t.Name) + ".* FROM " + table + " WHERE false")
+		stmt := rawf("SELECT " + targetAlias + ".* FROM " + table + " WHERE false")
 		return finishWrite(t, q, r, stmt, p)
 	}
 	src := sq.Select().From(payloadRows(cols))
@@ -50,24 +52,24 @@ func buildUpdate(t *catalog.Table, q *Query, r *Request) (*Plan, *Error) {
 	return finishWrite(t, q, r, stmt, p)
 }
 
-// writeWhere renders the conditions of a PATCH or DELETE. With limit or
-// offset, the rows are first chosen by a subquery over ctid, ordered by
-// ?order= (so the limit only makes sense on tables, not views).
+// writeWhere renders the conditions of a PATCH or DELETE on targetAlias.
+// With limit or offset, the rows are first chosen by a subquery over ctid,
+// ordered by ?order= (so the limit only makes sense on tables, not views).
 func writeWhere(t *catalog.Table, q *Query) ([]frag, *Error) {
-	qual := quoteIdent(t.Name)
+	if q.Limit < 0 && q.Offset <= 0 {
+		return whereSQL(t, targetAlias, q)
+	}
+
+	qual := rootAlias
 	where, err := whereSQL(t, qual, q)
 	if err != nil {
 		return nil, err
 	}
-	if q.Limit < 0 && q.Offset <= 0 {
-		return where, nil
-	}
-
 	order, err := orderSQL(t, qual, q.Order)
 	if err != nil {
 		return nil, err
 	}
-	sub := sq.Select(qual + ".ctid").From(qualifiedName(t.Schema, t.Name))
+	sub := sq.Select(qual + ".ctid").From(relationAs(t, qual))
 	for _, w := range where {
 		sub = sub.Where(w)
 	}
@@ -84,5 +86,5 @@ func writeWhere(t *catalog.Table, q *Query) ([]frag, *Error) {
 	if err != nil {
 		return nil, err
 	}
-	return []frag{f.wrap(qual+".ctid = ANY(ARRAY(", "))")}, nil
+	return []frag{f.wrap(targetAlias+".ctid = ANY(ARRAY(", "))")}, nil
 }

@@ -13,7 +13,8 @@ import (
 // same five-column result as reads:
 //
 //	WITH pgrst_payload AS (SELECT $1::text::json AS j),
-//	     pgrst_source AS (INSERT ... | UPDATE ... | DELETE ... RETURNING "t".*)
+//	     pgrst_source AS (INSERT ... | UPDATE ... | DELETE ...
+//	                      RETURNING pgrst_target.*)
 //	SELECT count(*), -1, <body>, <headers>, <status>
 //	FROM (SELECT <select or keys or 1> FROM pgrst_source) pgrst_t
 
@@ -64,9 +65,9 @@ func payloadRows(cols []*catalog.Column) string {
 		bodyAlias + "(" + recordDefs(cols) + ")"
 }
 
-// returning is the RETURNING clause of a write on t.
+// returning is the RETURNING clause of a write on t, aliased targetAlias.
 func returning(t *catalog.Table) string {
-	return "RETURNING " + quoteIdent(t.Name) + ".*"
+	return "RETURNING " + targetAlias + ".*"
 }
 
 // finishWrite wraps stmt (which must end in returning(t)) into the
@@ -131,9 +132,19 @@ func finishWrite(t *catalog.Table, q *Query, r *Request, stmt sq.Sqlizer, p *pay
 	return plan, nil
 }
 
-// insertedFlag names the column an upsert's RETURNING adds to tell the
-// rows it inserted (xmax is 0) from those it updated.
-const insertedFlag = "pgrst_inserted"
+// insertedFlag names the column an upsert's RETURNING adds next to the
+// columns of t to tell the rows it inserted (xmax is 0) from those it
+// updated: pgrst_inserted, with underscores added while t has a column of
+// that name, which would make the name ambiguous.
+func insertedFlag(t *catalog.Table) string {
+	name := "pgrst_inserted"
+	for {
+		if _, taken := t.Column(name); !taken {
+			return name
+		}
+		name += "_"
+	}
+}
 
 // writeStatus is the status an upsert decides from insertedFlag: a POST
 // upsert answers 200 instead of 201 when it inserted nothing, and a PUT
@@ -143,7 +154,7 @@ func writeStatus(t *catalog.Table, r *Request) frag {
 	if t.IsView {
 		return frag{}
 	}
-	flag := "coalesce(bool_or(" + sourceAlias + "." + insertedFlag + "), false)"
+	flag := "coalesce(bool_or(" + sourceAlias + "." + insertedFlag(t) + "), false)"
 	switch {
 	case r.Method == "POST" && r.Prefer.Resolution != "":
 		return rawf("(SELECT CASE WHEN " + flag + " THEN NULL ELSE '200' END FROM " + sourceAlias + ")")

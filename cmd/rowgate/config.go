@@ -140,7 +140,8 @@ type Config struct {
 	// ES256 or RS256. Empty means EdDSA.
 	AuthJWTAlg string
 	// AuthBaseURL is the public URL of the API, used in emailed links and as the tokens'
-	// issuer (auth-base-url, ROWGATE_AUTH_BASE_URL). Empty takes links from the request.
+	// issuer (auth-base-url, ROWGATE_AUTH_BASE_URL). Empty: no verification links are sent,
+	// and email verification cannot be required; links never come from request headers.
 	AuthBaseURL string
 	// LogFormat is text (default) or json (log-format, ROWGATE_LOG_FORMAT).
 	LogFormat string

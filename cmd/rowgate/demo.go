@@ -80,6 +80,7 @@ func runDemo(ctx context.Context, args []string, stdout io.Writer, environ []str
 	cfg.LogLevel = "warn"
 	// The built-in auth service, and the page at /app/ that signs in with it.
 	cfg.AuthEnabled = true
+	cfg.AuthBaseURL = demoAuthBaseURL(*port)
 	if cfg.AuthSecret, err = demoAuthSecret(ctx, adminURI, logf); err != nil {
 		return err
 	}

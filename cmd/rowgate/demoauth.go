@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"io"
+	"strconv"
 
 	"github.com/jackc/pgx/v5"
 )
@@ -31,6 +32,16 @@ func demoAuthSecret(ctx context.Context, adminURI string, logf func(string, ...a
 		logf("  removed %d signing keys of an earlier demo run", n)
 	}
 	return hex.EncodeToString(b[:]), nil
+}
+
+// demoAuthBaseURL is the auth-base-url of a demo serving on port: its own
+// http://localhost:PORT, from which emailed links are built. Port 0 (any
+// free port) is not known yet and gives "".
+func demoAuthBaseURL(port int) string {
+	if port == 0 {
+		return ""
+	}
+	return "http://localhost:" + strconv.Itoa(port)
 }
 
 // printAuthDemo tells how to try the sign-in flow.

@@ -86,11 +86,11 @@ type Config struct {
 	// development sender that writes the links to Logger at warn level.
 	Sender Sender
 	// BaseURL is the public URL of the API (such as
-	// "https://api.example.com"), used in emailed links and as the origin
-	// of the service. Links are never built from request headers, which a
-	// client controls: it is required with RequireEmailVerification, and
-	// without it no verification email is sent. "" takes the origin for
-	// the cross-origin checks from each request's Host header.
+	// "https://api.example.com"), used in emailed links and as an origin
+	// whose pages and redirect targets are trusted (beside the origin each
+	// request was sent to, for pages). Links are never built from request
+	// headers, which a client controls: BaseURL is required with
+	// RequireEmailVerification, and without it no email is sent.
 	BaseURL string
 	// AllowedOrigins are other origins whose pages may use the session
 	// cookie (server-cors-allowed-origins). The API's own origin always

@@ -255,6 +255,26 @@ func TestOriginChecks(t *testing.T) {
 	}
 }
 
+// TestOwnOriginBesideBaseURL: a page of the origin a request was sent to
+// is same-origin even when BaseURL names another host for the same
+// server (such as localhost and 127.0.0.1).
+func TestOwnOriginBesideBaseURL(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, func(c *Config) { c.BaseURL = "http://localhost:1" })
+	e.signUp(t, e.browser(t), "otto@example.com", "long enough")
+	body := map[string]string{"email": "otto@example.com", "password": "long enough"}
+	for origin, want := range map[string]int{
+		e.srv.URL:                  200,
+		"http://localhost:1":       200,
+		"https://evil.example.net": 403,
+	} {
+		r := e.call(t, e.browser(t), "POST", "/auth/sign-in/email", body, "Origin: "+origin)
+		if r.status != want {
+			t.Errorf("origin %s: %d %s; want %d", origin, r.status, r.body, want)
+		}
+	}
+}
+
 // jwtHeader decodes a token's header.
 func jwtHeader(t *testing.T, tok string) map[string]any {
 	t.Helper()

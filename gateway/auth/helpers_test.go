@@ -70,6 +70,7 @@ type env struct {
 	pool  *pgxpool.Pool
 	store *pgsql.AuthStore
 	svc   *Service
+	echo  *echo.Echo
 	srv   *httptest.Server
 }
 
@@ -96,7 +97,30 @@ func newEnv(t *testing.T, configure func(*Config)) *env {
 	svc.Register(e)
 	srv := httptest.NewServer(e)
 	t.Cleanup(srv.Close)
-	return &env{db: db, pool: pool, store: store, svc: svc, srv: srv}
+	return &env{db: db, pool: pool, store: store, svc: svc, echo: e, srv: srv}
+}
+
+// callFrom sends method path with a JSON body straight to the handler as
+// if from the client address addr, and reports the answer and how long
+// it took; edit may change the request first.
+func (e *env) callFrom(t *testing.T, addr, method, path string, body any,
+	edit ...func(*http.Request)) (reply, time.Duration) {
+	t.Helper()
+	b, err := json.Marshal(body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req := httptest.NewRequest(method, path, bytes.NewReader(b))
+	req.RemoteAddr = addr + ":40000"
+	req.Header.Set("Content-Type", "application/json")
+	for _, f := range edit {
+		f(req)
+	}
+	rec := httptest.NewRecorder()
+	start := time.Now()
+	e.echo.ServeHTTP(rec, req)
+	took := time.Since(start)
+	return reply{status: rec.Code, header: rec.Header(), body: rec.Body.Bytes()}, took
 }
 
 // browser is an HTTP client with its own cookie jar.

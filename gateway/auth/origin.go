@@ -7,11 +7,11 @@ import (
 	"strings"
 )
 
-// origin returns the API's own origin as the client sees it.
-func (s *Service) origin(r *http.Request) string {
-	if s.baseURL != nil {
-		return s.baseURL.Scheme + "://" + s.baseURL.Host
-	}
+// requestOrigin is the origin r was sent to, from its Host header and
+// scheme. A browser's page of that origin is same-origin with the API, so
+// it serves the cross-origin checks; it is never used in links or
+// redirects, since any other client can set Host to anything.
+func (s *Service) requestOrigin(r *http.Request) string {
 	scheme := "http"
 	if s.secure(r) {
 		scheme = "https"
@@ -30,9 +30,10 @@ func (s *Service) baseLink() string {
 }
 
 // originAllowed reports whether a page of origin may act with the user's
-// session: the API's own origin and the configured ones.
+// session: pages of the origin the request was sent to, of BaseURL and of
+// the configured origins.
 func (s *Service) originAllowed(r *http.Request, origin string) bool {
-	return origin == s.origin(r) || s.origins[origin]
+	return origin == s.requestOrigin(r) || s.origins[origin]
 }
 
 // checkOrigin refuses state-changing requests sent by pages of other
@@ -52,9 +53,10 @@ func (s *Service) checkOrigin(r *http.Request) error {
 	return nil
 }
 
-// safeCallback reports whether a redirect target is on an allowed origin
-// (or a path of the API's own), so links cannot send users elsewhere.
-func (s *Service) safeCallback(r *http.Request, target string) bool {
+// safeCallback reports whether a redirect target is a path of the API's
+// own or on BaseURL's or a configured origin, so that links and redirects
+// cannot send users elsewhere. Request headers play no part.
+func (s *Service) safeCallback(target string) bool {
 	if target == "" {
 		return false
 	}
@@ -65,7 +67,7 @@ func (s *Service) safeCallback(r *http.Request, target string) bool {
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		return false
 	}
-	return s.originAllowed(r, u.Scheme+"://"+u.Host)
+	return s.origins[u.Scheme+"://"+u.Host]
 }
 
 // clientAddress is the address the rate limits count by: the peer of the

@@ -71,7 +71,7 @@ func (s *Service) signIn(c echo.Context) error {
 
 	// A right password for an unverified address gets a fresh link.
 	if s.cfg.RequireEmailVerification && !u.EmailVerified {
-		if err := s.sendVerification(ctx, r, u, body.CallbackURL); err != nil {
+		if err := s.sendVerification(ctx, u, body.CallbackURL); err != nil {
 			return err
 		}
 		return errEmailNotVerified()
@@ -81,7 +81,7 @@ func (s *Service) signIn(c echo.Context) error {
 		return err
 	}
 	out := map[string]any{"redirect": false, "token": token, "url": nil, "user": toUserJSON(u)}
-	if s.safeCallback(r, body.CallbackURL) {
+	if s.safeCallback(body.CallbackURL) {
 		out["redirect"], out["url"] = true, body.CallbackURL
 		c.Response().Header().Set("Location", body.CallbackURL)
 	}

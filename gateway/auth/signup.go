@@ -66,7 +66,7 @@ func (s *Service) signUp(c echo.Context) error {
 
 	// Verification first when required: no session until the link is used.
 	if s.cfg.RequireEmailVerification {
-		if err := s.sendVerification(ctx, r, u, body.CallbackURL); err != nil {
+		if err := s.sendVerification(ctx, u, body.CallbackURL); err != nil {
 			return err
 		}
 		return c.JSON(http.StatusOK, map[string]any{"token": nil, "user": toUserJSON(u)})
