@@ -1,7 +1,6 @@
 package gateway
 
 import (
-	"encoding/hex"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -19,33 +18,9 @@ import (
 // is read only for GET and HEAD and for STABLE or IMMUTABLE functions.
 func (s *Server) handleRPC(c echo.Context) error {
 	req := c.Request()
-	ctx := req.Context()
 	tm := s.startTiming(c)
 
-	// Who is asking.
-	id, err := s.identify(req)
-	tm.mark(phaseJWT)
-	if err != nil {
-		return err
-	}
-	c.Set(ctxKeyRole, id.Role)
-
-	// What they ask for.
-	cat := s.opts.Catalog()
-	schema, profiled, err := pickSchema(cat, req)
-	if err != nil {
-		return err
-	}
-	media, err := negotiate(req.Header.Get("Accept"))
-	if err != nil {
-		return err
-	}
-	offset, limit, err := parseRange(req)
-	if err != nil {
-		return err
-	}
-	prefer := querybuilder.ParsePrefer(req.Header.Values("Prefer"))
-	body, err := s.readBody(req)
+	k, err := s.readCall(c, tm)
 	if err != nil {
 		return err
 	}
@@ -56,40 +31,13 @@ func (s *Server) handleRPC(c echo.Context) error {
 
 	// Build the call and run it.
 	tm.mark(phaseParse)
-	plan, err := querybuilder.BuildRPC(cat, &querybuilder.Request{
-		Method:      req.Method,
-		Schema:      schema,
-		Resource:    name,
-		RawQuery:    req.URL.RawQuery,
-		Prefer:      prefer,
-		ContentType: contentType(req),
-		Body:        body,
-		Media:       media.media,
-		StripNulls:  media.stripNulls,
-		RangeOffset: offset,
-		RangeLimit:  limit,
-		MaxRows:     s.opts.MaxRows,
-
-		AggregatesEnabled: s.opts.AggregatesEnabled,
-	})
+	plan, err := querybuilder.BuildRPC(k.cat, s.request(k, name))
 	if err != nil {
 		return err
 	}
 	tm.mark(phasePlan)
-	rollback, txApplied := s.txEnd(prefer)
-	env := &rls.Env{
-		Role:       id.Role,
-		Anonymous:  id.Anonymous,
-		Claims:     id.Claims,
-		Method:     req.Method,
-		Path:       req.URL.Path,
-		Headers:    headersJSON(req.Header),
-		Cookies:    cookiesJSON(req),
-		SearchPath: append([]string{schema}, s.opts.ExtraSearchPath...),
-		ReadOnly:   plan.ReadOnly,
-		Rollback:   rollback,
-	}
-	res, err := s.opts.DB.Run(ctx, env, roleScoped(plan.SQL, id.Role), plan.Args)
+	env, txApplied := s.env(k, plan.ReadOnly)
+	res, err := s.opts.DB.Run(req.Context(), env, plan.SQL, plan.Args)
 	tm.mark(phaseTransaction)
 	if err != nil {
 		return err
@@ -97,27 +45,15 @@ func (s *Server) handleRPC(c echo.Context) error {
 
 	out := rpcResponse{
 		method:    req.Method,
-		media:     media,
-		prefer:    prefer,
+		media:     k.media,
+		prefer:    k.prefer,
 		plan:      plan,
 		result:    res,
-		profile:   schema,
-		profiled:  profiled,
+		profile:   k.schema,
+		profiled:  k.profiled,
 		txApplied: txApplied,
 	}
 	return out.write(c)
-}
-
-// roleScoped makes the statement text of a call differ per role, so a
-// plan cached by the statement cache of a pooled connection is reused only
-// under the role it was planned for. PostgreSQL inlines simple SQL
-// functions while planning and checks EXECUTE on them only then: a
-// generic plan made for a role allowed to call the function would let any
-// later role call it, since nothing in the plan records the role. GRANT
-// and REVOKE on the function still invalidate the plan. The role goes in
-// a comment, hex-encoded so no role name can end it.
-func roleScoped(sql, role string) string {
-	return "/* role " + hex.EncodeToString([]byte(role)) + " */ " + sql
 }
 
 // rpcMethodNotAllowed answers the methods /rpc/:fn does not take.

@@ -9,7 +9,6 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/rowgate/rowgate/querybuilder"
-	"github.com/rowgate/rowgate/rls"
 )
 
 const ctxKeyRole = "rowgate.role"
@@ -17,38 +16,9 @@ const ctxKeyRole = "rowgate.role"
 // handleTable serves /:resource for every table verb.
 func (s *Server) handleTable(c echo.Context) error {
 	req := c.Request()
-	ctx := req.Context()
 	tm := s.startTiming(c)
 
-	// Who is asking: a bad token stops here, before any database work.
-	id, err := s.identify(req)
-	tm.mark(phaseJWT)
-	if err != nil {
-		return err
-	}
-	c.Set(ctxKeyRole, id.Role)
-
-	// What they ask for: schema, media type, range, preferences, body.
-	cat := s.opts.Catalog()
-	schema, profiled, err := pickSchema(cat, req)
-	if err != nil {
-		return err
-	}
-	media, err := negotiate(req.Header.Get("Accept"))
-	if err != nil {
-		return err
-	}
-	offset, limit, err := parseRange(req)
-	if err != nil {
-		return err
-	}
-	prefer := querybuilder.ParsePrefer(req.Header.Values("Prefer"))
-	if prefer.Handling == "strict" && len(prefer.Invalid) > 0 {
-		return newError(http.StatusBadRequest, "PGRST122",
-			"Invalid preferences given with handling=strict",
-			"Invalid preferences: "+strings.Join(prefer.Invalid, ", "))
-	}
-	body, err := s.readBody(req)
+	k, err := s.readCall(c, tm)
 	if err != nil {
 		return err
 	}
@@ -63,40 +33,13 @@ func (s *Server) handleTable(c echo.Context) error {
 
 	// Build the one statement and run it under the caller's identity.
 	tm.mark(phaseParse)
-	plan, err := querybuilder.Build(cat, &querybuilder.Request{
-		Method:      req.Method,
-		Schema:      schema,
-		Resource:    resource,
-		RawQuery:    req.URL.RawQuery,
-		Prefer:      prefer,
-		ContentType: contentType(req),
-		Body:        body,
-		Media:       media.media,
-		StripNulls:  media.stripNulls,
-		RangeOffset: offset,
-		RangeLimit:  limit,
-		MaxRows:     s.opts.MaxRows,
-
-		AggregatesEnabled: s.opts.AggregatesEnabled,
-	})
+	plan, err := querybuilder.Build(k.cat, s.request(k, resource))
 	if err != nil {
 		return err
 	}
 	tm.mark(phasePlan)
-	rollback, txApplied := s.txEnd(prefer)
-	env := &rls.Env{
-		Role:       id.Role,
-		Anonymous:  id.Anonymous,
-		Claims:     id.Claims,
-		Method:     req.Method,
-		Path:       req.URL.Path,
-		Headers:    headersJSON(req.Header),
-		Cookies:    cookiesJSON(req),
-		SearchPath: append([]string{schema}, s.opts.ExtraSearchPath...),
-		ReadOnly:   plan.ReadOnly,
-		Rollback:   rollback,
-	}
-	res, err := s.opts.DB.Run(ctx, env, plan.SQL, plan.Args)
+	env, txApplied := s.env(k, plan.ReadOnly)
+	res, err := s.opts.DB.Run(req.Context(), env, plan.SQL, plan.Args)
 	tm.mark(phaseTransaction)
 	if err != nil {
 		return err
@@ -104,12 +47,12 @@ func (s *Server) handleTable(c echo.Context) error {
 
 	out := response{
 		method:    req.Method,
-		media:     media,
-		prefer:    prefer,
+		media:     k.media,
+		prefer:    k.prefer,
 		plan:      plan,
 		result:    res,
-		profile:   schema,
-		profiled:  profiled,
+		profile:   k.schema,
+		profiled:  k.profiled,
 		txApplied: txApplied,
 		resource:  resource,
 		path:      req.URL.Path,
