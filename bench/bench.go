@@ -170,6 +170,11 @@ func (b *bench) measurePool(ctx context.Context, pool int) (*poolResult, error) 
 			if err := ctx.Err(); err != nil {
 				return nil, err
 			}
+			if s.method != http.MethodGet {
+				if err := b.db.resetItems(ctx); err != nil {
+					return nil, err
+				}
+			}
 			res.runs[s.name] = append(res.runs[s.name], m)
 			logf("pool %d run %d/%d %-8s %s", pool, r, b.o.runs, s.name, m.line())
 		}

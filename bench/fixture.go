@@ -69,6 +69,23 @@ func createDatabase(ctx context.Context, baseURI string) (*database, error) {
 	return db, nil
 }
 
+// resetItems deletes the rows the insert scenario added, so that every
+// scenario and every run sees the fixture as loaded.
+func (db *database) resetItems(ctx context.Context) error {
+	conn, err := pgx.Connect(ctx, db.adminURI)
+	if err != nil {
+		return err
+	}
+	defer conn.Close(ctx)
+	if _, err := conn.Exec(ctx, "DELETE FROM public.items WHERE id > $1", numUsers*itemsPerUser); err != nil {
+		return fmt.Errorf("reset items: %w", err)
+	}
+	if _, err := conn.Exec(ctx, "VACUUM ANALYZE public.items"); err != nil {
+		return fmt.Errorf("reset items: %w", err)
+	}
+	return nil
+}
+
 // drop removes the database, even when the benchmark was interrupted.
 func (db *database) drop() {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)

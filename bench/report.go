@@ -32,7 +32,9 @@ func (l load) line() string {
 	if l.Errors > 0 {
 		s += fmt.Sprintf("  (%d errors of %d)", l.Errors, l.Requests)
 	}
-	s += "  [" + l.CPU.String() + "]"
+	if l.CPU != (cpuUse{}) {
+		s += "  [" + l.CPU.String() + "]"
+	}
 	return s
 }
 
