@@ -53,6 +53,10 @@ type Config struct {
 	DBChannel string
 	// DBChannelEnabled turns the NOTIFY listener on (db-channel-enabled), true by default.
 	DBChannelEnabled bool
+	// DBPreparedStatements keeps prepared statements per pooled connection
+	// (db-prepared-statements), true by default; turn it off behind a pooler
+	// in transaction mode such as PgBouncer.
+	DBPreparedStatements bool
 	// JWTSecret is an HMAC secret of at least 32 bytes, or a JWK or JWKS as JSON (jwt-secret).
 	// "@path" is replaced by the file's contents when the config is loaded. Empty means none.
 	JWTSecret string
@@ -187,6 +191,7 @@ func defaultConfig() Config {
 		DBTxEnd:                  "commit",
 		DBChannel:                "pgrst",
 		DBChannelEnabled:         true,
+		DBPreparedStatements:     true,
 		JWTRoleClaimKey:          ".role",
 		JWTCacheMaxEntries:       1000,
 		JWTLeeway:                jwks.DefaultLeeway,
@@ -254,6 +259,9 @@ var configKeys = []configKey{
 	{name: "db-channel", set: func(c *Config, _, v string) error { c.DBChannel = v; return nil }},
 	{name: "db-channel-enabled", set: func(c *Config, k, v string) error {
 		return configSetBool(&c.DBChannelEnabled, k, v)
+	}},
+	{name: "db-prepared-statements", set: func(c *Config, k, v string) error {
+		return configSetBool(&c.DBPreparedStatements, k, v)
 	}},
 	{name: "jwt-secret", set: func(c *Config, _, v string) error { c.JWTSecret = v; return nil }},
 	{name: "jwt-secret-is-base64", aliases: []string{"secret-is-base64"},
@@ -369,7 +377,7 @@ var configIgnoredKeys = []string{
 	"admin-server-config-enabled", "admin-server-unix-socket", "admin-server-unix-socket-mode",
 	"client-error-verbosity", "db-config", "db-hoisted-tx-settings", "db-plan-enabled",
 	"db-pool-automatic-recovery", "db-pool-max-idletime", "db-pool-max-lifetime",
-	"db-pool-timeout", "db-pre-config", "db-prepared-statements", "db-root-spec",
+	"db-pool-timeout", "db-pre-config", "db-root-spec",
 	"db-timezone-enabled", "db-use-legacy-gucs", "jwt-cache-max-lifetime", "log-query",
 	"openapi-security-active", "openapi-server-proxy-uri", "raw-media-types", "root-spec",
 	"server-otel-enabled", "server-reuseport", "server-trace-header", "server-unix-socket",

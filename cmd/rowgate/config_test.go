@@ -203,6 +203,7 @@ no-such-key = "x"
 		DBAggregatesEnabled:      true,
 		DBChannel:                "other",
 		DBChannelEnabled:         false,
+		DBPreparedStatements:     false,
 		JWTSecret:                "file-secret-file-secret-file-secret",
 		JWTAud:                   "https://aud.example",
 		JWTRoleClaimKey:          "$.user.role",
@@ -229,7 +230,7 @@ no-such-key = "x"
 			"app.settings.only_env":  "yes",
 		},
 		unknownKeys: []string{"no-such-key", "PGRST_JWT_JWKS_URL", "PGRST_NOT_A_KEY"},
-		ignoredKeys: []string{"db-prepared-statements", "PGRST_SERVER_UNIX_SOCKET"},
+		ignoredKeys: []string{"PGRST_SERVER_UNIX_SOCKET"},
 	}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("got  %+v\nwant %+v", got, want)

@@ -17,6 +17,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
@@ -85,6 +86,11 @@ func newApp(ctx context.Context, cfg Config, logger *slog.Logger, extra ...gatew
 		return nil, fmt.Errorf("db-uri: %w", err)
 	}
 	poolCfg.MaxConns = int32(cfg.DBPool)
+	if !cfg.DBPreparedStatements {
+		// pgx prepares its own queries (schema cache, checks) unless told not
+		// to; a pooler in transaction mode cannot keep them.
+		poolCfg.ConnConfig.DefaultQueryExecMode = pgx.QueryExecModeExec
+	}
 	a.pool, err = pgxpool.NewWithConfig(ctx, poolCfg)
 	if err != nil {
 		return nil, fmt.Errorf("db-uri: cannot create pool: %w", err)
@@ -132,6 +138,9 @@ func newApp(ctx context.Context, cfg Config, logger *slog.Logger, extra ...gatew
 	runner := rls.NewRunner(a.pool)
 	runner.AcquireTimeout = cfg.DBPoolAcquisitionTimeout
 	runner.PreRequest = cfg.DBPreRequest
+	if !cfg.DBPreparedStatements {
+		runner.StatementCacheSize = 0
+	}
 	runner.AppSettings = cfg.AppSettings
 	sessions, routes := authOptions(a.auth, extra)
 	srv := gateway.New(gateway.Options{
