@@ -117,6 +117,7 @@ async function signUp(page, name, email, password) {
   await page.fill("#signup-password", password);
   await page.click("#signup-submit");
   await page.waitForSelector("#signed-in:not([hidden])");
+  await page.waitForSelector("#notes[data-count]", { state: "attached" }); // the first list has loaded
   assert.equal(await page.textContent("#whoami"), email);
 }
 
@@ -205,6 +206,7 @@ test("two people keep their own notes in the browser; sign-out ends access", asy
   // Ben is still signed in; Ann signs in again and finds her notes.
   await b.page.reload();
   await b.page.waitForSelector("#signed-in:not([hidden])");
+  await b.page.waitForSelector('#notes[data-count="2"]');
   assert.deepEqual(await shownTitles(b.page), ["ben: secret", "ben: plans"]);
   await a.page.fill("#signin-email", ann.email);
   await a.page.fill("#signin-password", "not her password");
@@ -215,6 +217,7 @@ test("two people keep their own notes in the browser; sign-out ends access", asy
   await a.page.fill("#signin-password", ann.password);
   await a.page.click("#signin-submit");
   await a.page.waitForSelector("#signed-in:not([hidden])");
+  await a.page.waitForSelector('#notes[data-count="2"]');
   assert.deepEqual(await shownTitles(a.page), ["ann: secret", "ann: groceries"]);
 
   await a.context.close();

@@ -33,6 +33,9 @@ const auth = (route, body) =>
   api(authPrefix + route, body ? { method: "POST", body: JSON.stringify(body) } : {});
 
 async function showSession() {
+  // Forget the last user's list; data-count reappears once notes load.
+  $("notes").replaceChildren();
+  delete $("notes").dataset.count;
   const session = await auth("/get-session");
   me = session && session.user;
   $("signed-out").hidden = !!me;
