@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"os"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -132,20 +131,7 @@ func TestEmbedGolden(t *testing.T) {
 		cases[i] = buildCase{name: c.name, req: c.req}
 	}
 	got := renderGolden(t, embedCatalog(), cases)
-	path := filepath.Join("testdata", "embed.golden")
-	if *update {
-		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test -update)", err)
-	}
-	if got != string(want) {
-		t.Errorf("%s differs (run go test -update and review the diff):\n%s", path, firstDiff(got, string(want)))
-	}
+	checkGolden(t, filepath.Join("testdata", "embed.golden"), got)
 }
 
 // embedDB seeds the embed schema once and loads its catalog with the real

@@ -22,22 +22,28 @@ func TestGolden(t *testing.T) {
 		t.Run(group, func(t *testing.T) {
 			t.Parallel()
 			got := renderGolden(t, cat, cases)
-			path := filepath.Join("testdata", group+".golden")
-			if *update {
-				if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
-					t.Fatal(err)
-				}
-				return
-			}
-			want, err := os.ReadFile(path)
-			if err != nil {
-				t.Fatalf("%v (run go test -update)", err)
-			}
-			if got != string(want) {
-				t.Errorf("%s differs from the generated SQL (run go test -update and review the diff):\n%s",
-					path, firstDiff(got, string(want)))
-			}
+			checkGolden(t, filepath.Join("testdata", group+".golden"), got)
 		})
+	}
+}
+
+// checkGolden compares got with the golden file at path, or rewrites the
+// file with -update.
+func checkGolden(t *testing.T, path, got string) {
+	t.Helper()
+	if *update {
+		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (run go test -update)", err)
+	}
+	if got != string(want) {
+		t.Errorf("%s differs from the generated SQL (run go test -update and review the diff):\n%s",
+			path, firstDiff(got, string(want)))
 	}
 }
 

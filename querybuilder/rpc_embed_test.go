@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -68,20 +67,7 @@ func TestRPCEmbedGolden(t *testing.T) {
 		fmt.Fprintf(&b, "\n%s\n-- args: %s\n-- read_only=%v\n\n", plan.SQL, args, plan.ReadOnly)
 	}
 	got := b.String()
-	path := filepath.Join("testdata", "rpc_embed.golden")
-	if *update {
-		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test -update)", err)
-	}
-	if got != string(want) {
-		t.Errorf("%s differs (run go test -update and review the diff):\n%s", path, firstDiff(got, string(want)))
-	}
+	checkGolden(t, filepath.Join("testdata", "rpc_embed.golden"), got)
 }
 
 // TestPostgresRPCEmbed runs rpcEmbedCases against PostgreSQL, with the

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"os"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -163,20 +162,7 @@ func TestRPCGolden(t *testing.T) {
 			plan.SQL, args, plan.ReadOnly, plan.MaxAffected)
 	}
 	got := b.String()
-	path := filepath.Join("testdata", "rpc.golden")
-	if *update {
-		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test -update)", err)
-	}
-	if got != string(want) {
-		t.Errorf("%s differs (run go test -update and review the diff):\n%s", path, firstDiff(got, string(want)))
-	}
+	checkGolden(t, filepath.Join("testdata", "rpc.golden"), got)
 }
 
 func TestRPCErrors(t *testing.T) {
