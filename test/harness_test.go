@@ -206,9 +206,10 @@ type gatewayProc struct {
 	out   *syncBuffer
 }
 
-// startGateway runs `rowgate serve` with the given settings in its
-// environment and waits until /ready says yes.
-func startGateway(settings map[string]string) (*gatewayProc, error) {
+// launchGateway starts `rowgate serve` on free loopback ports with
+// settings in its environment (log level info unless settings say
+// otherwise) and returns without waiting for it.
+func launchGateway(settings map[string]string) (*gatewayProc, error) {
 	port, admin := freePort(), freePort()
 	cmd := exec.Command(env.binary, "serve")
 	cmd.Env = append(os.Environ(),
@@ -218,16 +219,26 @@ func startGateway(settings map[string]string) (*gatewayProc, error) {
 		"PGRST_LOG_LEVEL=info",
 	)
 	for k, v := range settings {
-		cmd.Env = append(cmd.Env, k+"="+v)
+		cmd.Env = append(cmd.Env, k+"="+v) // a later entry wins
 	}
 	out := &syncBuffer{}
 	cmd.Stdout, cmd.Stderr = out, out
 	if err := cmd.Start(); err != nil {
 		return nil, err
 	}
-	g := &gatewayProc{cmd: cmd, out: out,
+	return &gatewayProc{cmd: cmd, out: out,
 		base:  fmt.Sprintf("http://127.0.0.1:%d", port),
-		admin: fmt.Sprintf("http://127.0.0.1:%d", admin)}
+		admin: fmt.Sprintf("http://127.0.0.1:%d", admin)}, nil
+}
+
+// startGateway runs `rowgate serve` with the given settings in its
+// environment and waits until /ready says yes.
+func startGateway(settings map[string]string) (*gatewayProc, error) {
+	g, err := launchGateway(settings)
+	if err != nil {
+		return nil, err
+	}
+	cmd, out := g.cmd, g.out
 
 	deadline := time.Now().Add(30 * time.Second)
 	for time.Now().Before(deadline) {

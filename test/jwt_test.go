@@ -15,7 +15,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -797,25 +796,10 @@ func TestJWTKeyRotation(t *testing.T) {
 // as the process is live, ready or not.
 func startUnready(t *testing.T, settings map[string]string) *gatewayProc {
 	t.Helper()
-	port, admin := freePort(), freePort()
-	cmd := exec.Command(env.binary, "serve")
-	cmd.Env = append(os.Environ(),
-		"PGRST_SERVER_HOST=127.0.0.1",
-		fmt.Sprintf("PGRST_SERVER_PORT=%d", port),
-		fmt.Sprintf("PGRST_ADMIN_SERVER_PORT=%d", admin),
-		"PGRST_LOG_LEVEL=info",
-	)
-	for k, v := range settings {
-		cmd.Env = append(cmd.Env, k+"="+v)
-	}
-	out := &syncBuffer{}
-	cmd.Stdout, cmd.Stderr = out, out
-	if err := cmd.Start(); err != nil {
+	g, err := launchGateway(settings)
+	if err != nil {
 		t.Fatal(err)
 	}
-	g := &gatewayProc{cmd: cmd, out: out,
-		base:  fmt.Sprintf("http://127.0.0.1:%d", port),
-		admin: fmt.Sprintf("http://127.0.0.1:%d", admin)}
 	t.Cleanup(g.stop)
 	jwtEventually(t, "the gateway to listen", func() bool {
 		r, err := doCall(http.MethodGet, g.base+"/items?limit=1", "", "")

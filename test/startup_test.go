@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"net/http"
-	"os"
 	"os/exec"
 	"strings"
 	"testing"
@@ -18,24 +17,14 @@ import (
 // gateway when the test ends.
 func startLive(t *testing.T, settings map[string]string) *gatewayProc {
 	t.Helper()
-	port, admin := freePort(), freePort()
-	cmd := exec.Command(env.binary, "serve")
-	cmd.Env = append(os.Environ(),
-		"PGRST_SERVER_HOST=127.0.0.1",
-		fmt.Sprintf("PGRST_SERVER_PORT=%d", port),
-		fmt.Sprintf("PGRST_ADMIN_SERVER_PORT=%d", admin),
-	)
+	withLevel := map[string]string{"PGRST_LOG_LEVEL": "error"}
 	for k, v := range settings {
-		cmd.Env = append(cmd.Env, k+"="+v)
+		withLevel[k] = v
 	}
-	out := &syncBuffer{}
-	cmd.Stdout, cmd.Stderr = out, out
-	if err := cmd.Start(); err != nil {
+	g, err := launchGateway(withLevel)
+	if err != nil {
 		t.Fatal(err)
 	}
-	g := &gatewayProc{cmd: cmd, out: out,
-		base:  fmt.Sprintf("http://127.0.0.1:%d", port),
-		admin: fmt.Sprintf("http://127.0.0.1:%d", admin)}
 	t.Cleanup(g.stop)
 
 	for deadline := time.Now().Add(30 * time.Second); time.Now().Before(deadline); {
@@ -47,7 +36,7 @@ func startLive(t *testing.T, settings map[string]string) *gatewayProc {
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
-	t.Fatalf("rowgate did not start:\n%s", out.String())
+	t.Fatalf("rowgate did not start:\n%s", g.out.String())
 	return nil
 }
 
