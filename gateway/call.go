@@ -97,3 +97,14 @@ func (s *Server) env(k *call, readOnly bool) (env *rls.Env, txApplied bool) {
 		Rollback:   rollback,
 	}, txApplied
 }
+
+// run executes the call's statement in one transaction under its
+// identity; txApplied says whether a Prefer: tx was honoured.
+func (s *Server) run(k *call, tm *timing, sql string, args []any, readOnly bool) (
+	res *rls.Result, txApplied bool, err error,
+) {
+	env, txApplied := s.env(k, readOnly)
+	res, err = s.opts.DB.Run(k.req.Context(), env, sql, args)
+	tm.mark(phaseTransaction)
+	return res, txApplied, err
+}

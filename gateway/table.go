@@ -38,9 +38,7 @@ func (s *Server) handleTable(c echo.Context) error {
 		return err
 	}
 	tm.mark(phasePlan)
-	env, txApplied := s.env(k, plan.ReadOnly)
-	res, err := s.opts.DB.Run(req.Context(), env, plan.SQL, plan.Args)
-	tm.mark(phaseTransaction)
+	res, txApplied, err := s.run(k, tm, plan.SQL, plan.Args, plan.ReadOnly)
 	if err != nil {
 		return err
 	}
