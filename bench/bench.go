@@ -84,7 +84,7 @@ func (b *bench) close() {
 // gateway starts rowgate on the bench database with pool connections and
 // a verified-token cache of cache entries.
 func (b *bench) gateway(pool, cache int) (*gatewayProc, error) {
-	return startGateway(b.bin, map[string]string{
+	return startGateway(b.bin, b.o.gatewayEnv, map[string]string{
 		"PGRST_DB_URI":                b.db.apiURI,
 		"PGRST_DB_ANON_ROLE":          "anon",
 		"PGRST_DB_POOL":               strconv.Itoa(pool),

@@ -30,6 +30,21 @@ func (u cpuUse) String() string {
 	return fmt.Sprintf("cpu: rowgate %.2f, load %.2f, db %.2f, other %.2f", u.Rowgate, u.Driver, u.DB, u.Other)
 }
 
+// perRequest gives the CPU time per request of rowgate (when it ran) and of
+// the database at rps: steadier than throughput on a shared machine, so
+// the figure to compare when trying a change.
+func (u cpuUse) perRequest(rps float64) string {
+	if rps <= 0 {
+		return ""
+	}
+	us := func(cores float64) float64 { return cores / rps * 1e6 }
+	s := ";"
+	if u.Rowgate > 0 {
+		s += fmt.Sprintf(" rowgate %.0f µs/req,", us(u.Rowgate))
+	}
+	return s + fmt.Sprintf(" db %.0f µs/req", us(u.DB))
+}
+
 type cpuMeter struct {
 	start            time.Time
 	busy0            int64

@@ -51,9 +51,10 @@ type gatewayProc struct {
 	exitE error
 }
 
-// startGateway runs `rowgate serve` with settings in its environment and
-// waits until its admin server says it is ready.
-func startGateway(bin string, settings map[string]string) (*gatewayProc, error) {
+// startGateway runs `rowgate serve` with settings and extra (KEY=VALUE
+// pairs) in its environment and waits until its admin server says it is
+// ready.
+func startGateway(bin string, extra []string, settings map[string]string) (*gatewayProc, error) {
 	port, err := freePort()
 	if err != nil {
 		return nil, err
@@ -71,6 +72,7 @@ func startGateway(bin string, settings map[string]string) (*gatewayProc, error) 
 	for k, v := range settings {
 		cmd.Env = append(cmd.Env, k+"="+v)
 	}
+	cmd.Env = append(cmd.Env, extra...)
 	out := &syncBuffer{}
 	cmd.Stdout, cmd.Stderr = out, out
 	if err := cmd.Start(); err != nil {

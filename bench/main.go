@@ -38,6 +38,7 @@ type options struct {
 	cacheOff    bool
 	floor       bool
 	soak        time.Duration
+	gatewayEnv  []string
 }
 
 func main() {
@@ -67,8 +68,18 @@ func parseFlags(args []string) (options, error) {
 	fs.BoolVar(&o.cacheOff, "cache-off", true, "also run get-one with the verified-token cache off")
 	fs.BoolVar(&o.floor, "floor", true, "measure the floor (the same transactions straight through pgx)")
 	fs.DurationVar(&o.soak, "soak", 0, "after the scenarios, run get-one this long and sample rowgate's memory every 10s")
+	env := fs.String("gateway-env", "", "extra environment for rowgate, comma-separated KEY=VALUE (GOGC=200,GOMAXPROCS=1) to compare tunings")
 	if err := fs.Parse(args); err != nil {
 		return o, err
+	}
+	for kv := range strings.SplitSeq(*env, ",") {
+		if kv = strings.TrimSpace(kv); kv == "" {
+			continue
+		}
+		if k, _, ok := strings.Cut(kv, "="); !ok || k == "" {
+			return o, fmt.Errorf("-gateway-env: %q is not KEY=VALUE", kv)
+		}
+		o.gatewayEnv = append(o.gatewayEnv, kv)
 	}
 	o.dbURL = os.Getenv("ROWGATE_BENCH_DATABASE_URL")
 	if o.dbURL == "" {

@@ -33,7 +33,7 @@ func (l load) line() string {
 		s += fmt.Sprintf("  (%d errors of %d)", l.Errors, l.Requests)
 	}
 	if l.CPU != (cpuUse{}) {
-		s += "  [" + l.CPU.String() + "]"
+		s += "  [" + l.CPU.String() + l.CPU.perRequest(l.RPS) + "]"
 	}
 	return s
 }
@@ -42,7 +42,7 @@ func (m measurement) line() string {
 	s := "rowgate " + m.gw.line()
 	if m.hasFloor {
 		s += fmt.Sprintf("  | floor %8.0f req/s  p99 %s  | share %.2f", m.floor.RPS, ms(m.floor.P99), m.share())
-		s += "  [" + m.floor.CPU.String() + "]"
+		s += "  [" + m.floor.CPU.String() + m.floor.CPU.perRequest(m.floor.RPS) + "]"
 	}
 	return s
 }
