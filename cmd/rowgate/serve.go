@@ -47,6 +47,9 @@ func runServe(ctx context.Context, args []string, stdout io.Writer, environ []st
 	}
 	logger := newFormatLogger(cfg.LogLevel, cfg.LogFormat, stdout)
 	logConfigNotes(logger, cfg)
+	if tuneGC(environ) {
+		logger.Debug("garbage collector target set", "gc_percent", serveGCPercent)
+	}
 
 	a, err := newApp(ctx, cfg, logger)
 	if err != nil {
