@@ -15,6 +15,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/rowgate/rowgate/jwks"
+	"github.com/rowgate/rowgate/querybuilder"
 	"github.com/rowgate/rowgate/querybuilder/catalog"
 	"github.com/rowgate/rowgate/rls"
 )
@@ -73,6 +74,10 @@ type Options struct {
 	// OpenAPIMode is openapi-mode: follow-privileges (the default when
 	// empty), ignore-privileges or disabled.
 	OpenAPIMode string
+	// PlanCacheSize is the number of read shapes whose statements are kept
+	// (see [querybuilder.PlanCache]); 0 means the default, a negative
+	// number keeps none.
+	PlanCacheSize int
 	// OpenAPIServerProxyURI is openapi-server-proxy-uri: the URL the
 	// OpenAPI document gives as the API's address; empty uses the
 	// request's own scheme and host.
@@ -86,6 +91,8 @@ type Server struct {
 	log  *slog.Logger
 	db   *observedDB
 	ids  requestIDs
+	// plans holds the statements of reads by shape.
+	plans *querybuilder.PlanCache
 }
 
 // New builds a Server. It panics when a required option is missing, since
@@ -104,7 +111,12 @@ func New(opts Options) *Server {
 		opts.Logger = slog.New(slog.DiscardHandler)
 	}
 
-	s := &Server{opts: opts, echo: echo.New(), log: opts.Logger, ids: newRequestIDs()}
+	if opts.PlanCacheSize == 0 {
+		opts.PlanCacheSize = querybuilder.DefaultPlanCacheSize
+	}
+
+	s := &Server{opts: opts, echo: echo.New(), log: opts.Logger, ids: newRequestIDs(),
+		plans: querybuilder.NewPlanCache(opts.PlanCacheSize)}
 	var dbHist prometheus.Observer
 	if opts.Metrics != nil {
 		dbHist = opts.Metrics.dbDuration

@@ -33,7 +33,7 @@ func (s *Server) handleTable(c echo.Context) error {
 
 	// Build the one statement and run it under the caller's identity.
 	tm.mark(phaseParse)
-	plan, err := querybuilder.Build(k.cat, s.request(k, resource))
+	plan, err := s.plans.Build(k.cat, s.request(k, resource))
 	if err != nil {
 		return err
 	}

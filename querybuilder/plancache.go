@@ -1,0 +1,277 @@
+package querybuilder
+
+import (
+	"net/url"
+	"strconv"
+	"strings"
+	"sync"
+
+	"github.com/rowgate/rowgate/querybuilder/catalog"
+)
+
+// PlanCache remembers the statements built for reads, so that a request
+// shaped like one seen before skips parsing and building: only its filter
+// values are read from the query string.
+//
+// A request's shape is its query string with the values of its plain
+// comparisons (eq, neq, gt, gte, lt, lte on a column of the resource) cut
+// out, plus everything else that shapes the statement: method, schema,
+// resource, preferences, media type, range and limits. /items?id=eq.1 and
+// /items?id=eq.2 share a shape; their statement is the same and the value
+// is its bound argument.
+//
+// A shape is cached only after it proves value-blind: the statement built
+// for the request must bind exactly the cut-out values, in order, and a
+// second build with other values in their place must give the same SQL
+// binding those. A shape that fails the check is remembered as such and
+// always built afresh. Errors are never cached. The cache belongs to one
+// schema cache (a reload starts it empty) and holds at most its size of
+// shapes; when full it starts over.
+type PlanCache struct {
+	mu    sync.RWMutex
+	cat   *catalog.Catalog
+	plans map[string]*cachedPlan
+	size  int
+}
+
+// cachedPlan is a statement whose arguments are constants except for the
+// slots, filled from each request; nil in the map marks a shape that
+// cannot be cached.
+type cachedPlan struct {
+	plan Plan
+	// slotAt[k] is the index in plan.Args of the k-th cut-out value.
+	slotAt []int
+}
+
+// DefaultPlanCacheSize is the number of shapes a PlanCache keeps.
+const DefaultPlanCacheSize = 1024
+
+// NewPlanCache returns a cache of up to size shapes; size 0 or less makes a
+// cache that never keeps anything.
+func NewPlanCache(size int) *PlanCache {
+	return &PlanCache{size: size}
+}
+
+// Build is [Build] through the cache.
+func (c *PlanCache) Build(cat *catalog.Catalog, r *Request) (*Plan, error) {
+	if c == nil || c.size <= 0 {
+		return Build(cat, r)
+	}
+	sh, ok := readShape(r)
+	if !ok {
+		return Build(cat, r)
+	}
+	c.mu.RLock()
+	cp, known := c.plans[sh.key]
+	fresh := c.cat == cat
+	c.mu.RUnlock()
+	if fresh && known {
+		if cp == nil || len(cp.slotAt) != len(sh.values) {
+			return Build(cat, r)
+		}
+		return cp.instance(sh.values), nil
+	}
+
+	p, err := build(cat, r)
+	if err != nil {
+		return nil, err
+	}
+	cp = checkShape(cat, r, sh, p)
+	c.store(cat, sh.key, cp)
+	return p, nil
+}
+
+// instance is the cached statement with values in its slots.
+func (cp *cachedPlan) instance(values []string) *Plan {
+	p := cp.plan
+	if len(cp.plan.Args) == 0 {
+		return &p
+	}
+	p.Args = make([]any, len(cp.plan.Args))
+	copy(p.Args, cp.plan.Args)
+	for k, at := range cp.slotAt {
+		p.Args[at] = values[k]
+	}
+	return &p
+}
+
+func (c *PlanCache) store(cat *catalog.Catalog, key string, cp *cachedPlan) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.cat != cat || c.plans == nil || len(c.plans) >= c.size {
+		c.cat = cat
+		c.plans = make(map[string]*cachedPlan, min(c.size, 64))
+	}
+	c.plans[key] = cp
+}
+
+// Len is the number of shapes held, for tests and metrics.
+func (c *PlanCache) Len() int {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	return len(c.plans)
+}
+
+// shape is a request's cache key and the values cut out of its query
+// string, with where they sit in it.
+type shape struct {
+	key    string
+	values []string
+	// spans are the byte ranges of the values in the raw query string.
+	spans [][2]int
+}
+
+// slotOperators are the operators whose value is bound as it is, with the
+// column's type, and changes nothing else in the statement.
+var slotOperators = [...]string{"eq.", "neq.", "gt.", "gte.", "lt.", "lte."}
+
+// slotKeys are the reserved names that never hold a filter value.
+var slotReserved = map[string]bool{
+	"select": true, "columns": true, "on_conflict": true, "order": true,
+	"limit": true, "offset": true, "and": true, "or": true,
+}
+
+// readShape computes r's shape; ok is false for requests the cache does
+// not take (anything but a plain read).
+func readShape(r *Request) (sh shape, ok bool) {
+	if (r.Method != "GET" && r.Method != "HEAD") || len(r.Body) > 0 || len(r.Prefer.Invalid) > 0 {
+		return sh, false
+	}
+	var b strings.Builder
+	b.Grow(len(r.RawQuery) + len(r.Resource) + len(r.Schema) + 64)
+	field := func(s string) {
+		b.WriteString(strconv.Itoa(len(s)))
+		b.WriteByte(':')
+		b.WriteString(s)
+	}
+	num := func(n int64) {
+		b.WriteString(strconv.FormatInt(n, 10))
+		b.WriteByte(';')
+	}
+	field(r.Method)
+	field(r.Schema)
+	field(r.Resource)
+	p := r.Prefer
+	for _, s := range [...]string{p.Return, p.Count, p.Resolution, p.Missing, p.Handling, p.Tx, p.Params, p.Timezone} {
+		field(s)
+	}
+	num(p.MaxAffected)
+	num(int64(r.Media))
+	num(r.RangeOffset)
+	num(r.RangeLimit)
+	num(r.MaxRows)
+	flags := int64(0)
+	if r.StripNulls {
+		flags |= 1
+	}
+	if r.AggregatesEnabled {
+		flags |= 2
+	}
+	num(flags)
+
+	raw := r.RawQuery
+	for start := 0; start <= len(raw); {
+		end := strings.IndexByte(raw[start:], '&')
+		if end < 0 {
+			end = len(raw)
+		} else {
+			end += start
+		}
+		part := raw[start:end]
+		if op, key, vs, ok := slotParam(part); ok {
+			value, err := url.QueryUnescape(part[vs:])
+			if err != nil {
+				return sh, false
+			}
+			b.WriteByte('$')
+			field(key)
+			field(op)
+			sh.values = append(sh.values, value)
+			sh.spans = append(sh.spans, [2]int{start + vs, end})
+		} else {
+			b.WriteByte('=')
+			field(part)
+		}
+		start = end + 1
+	}
+	sh.key = b.String()
+	return sh, true
+}
+
+// slotParam says whether the raw key=value part is a plain comparison on a
+// column of the resource, and returns its decoded key, its operator and
+// where its value starts in part. Only parts whose key and operator are
+// written without percent-encoding qualify; others are shaped verbatim.
+func slotParam(part string) (op, key string, valueStart int, ok bool) {
+	k, v, found := strings.Cut(part, "=")
+	if !found || k == "" || strings.ContainsAny(k, "%+.") || slotReserved[k] {
+		return "", "", 0, false
+	}
+	for _, o := range slotOperators {
+		if strings.HasPrefix(v, o) {
+			return o, k, len(k) + 1 + len(o), true
+		}
+	}
+	return "", "", 0, false
+}
+
+// checkShape decides whether p, built for r, may serve every request of
+// r's shape, and returns the cache entry (nil when it may not): built again
+// with other values in the slots, the statement must be the same, bind the
+// new values where p bound the old ones, and bind the same constants
+// everywhere else.
+func checkShape(cat *catalog.Catalog, r *Request, sh shape, p *Plan) *cachedPlan {
+	p2 := p
+	others := sh.values
+	if len(sh.values) > 0 {
+		others = make([]string, len(sh.values))
+		var q strings.Builder
+		last := 0
+		for i, span := range sh.spans {
+			others[i] = "rowgate shape check " + strconv.Itoa(i) + " " + sh.values[i]
+			q.WriteString(r.RawQuery[last:span[0]])
+			q.WriteString(url.QueryEscape(others[i]))
+			last = span[1]
+		}
+		q.WriteString(r.RawQuery[last:])
+		r2 := *r
+		r2.RawQuery = q.String()
+		var err *Error
+		if p2, err = build(cat, &r2); err != nil {
+			return nil
+		}
+	}
+	if p2.SQL != p.SQL || len(p2.Args) != len(p.Args) || p2.ReadOnly != p.ReadOnly ||
+		p2.Offset != p.Offset || p2.Location != p.Location || p2.MaxAffected != p.MaxAffected {
+		return nil
+	}
+	cp := &cachedPlan{plan: *p}
+	if len(p.Args) > 0 {
+		cp.plan.Args = make([]any, len(p.Args))
+	}
+	for i, a := range p.Args {
+		k := len(cp.slotAt)
+		if k < len(sh.values) && a == any(sh.values[k]) && p2.Args[i] == any(others[k]) {
+			cp.slotAt = append(cp.slotAt, i)
+			continue
+		}
+		if !scalar(a) || a != p2.Args[i] {
+			return nil
+		}
+		cp.plan.Args[i] = a
+	}
+	if len(cp.slotAt) != len(sh.values) {
+		return nil
+	}
+	return cp
+}
+
+// scalar says whether a is an argument of a comparable, immutable kind
+// that a cached statement may share between requests.
+func scalar(a any) bool {
+	switch a.(type) {
+	case nil, string, bool, int, int32, int64, float64:
+		return true
+	}
+	return false
+}

@@ -1,0 +1,220 @@
+package querybuilder
+
+import (
+	"errors"
+	"reflect"
+	"strings"
+	"testing"
+)
+
+// samePlan fails t unless the cache's answer equals the builder's: the
+// same statement, arguments and flags, or the same error.
+func samePlan(t *testing.T, what string, got *Plan, gotErr error, want *Plan, wantErr error) {
+	t.Helper()
+	if (gotErr != nil) != (wantErr != nil) {
+		t.Fatalf("%s: cache error %v, builder error %v", what, gotErr, wantErr)
+	}
+	if wantErr != nil {
+		if !reflect.DeepEqual(gotErr, wantErr) {
+			t.Fatalf("%s: cache error %v, builder error %v", what, gotErr, wantErr)
+		}
+		return
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Fatalf("%s: cache built\n%s %#v\nbuilder built\n%s %#v", what, got.SQL, got.Args, want.SQL, want.Args)
+	}
+}
+
+// otherValues returns r's query string with every value the cache cuts out
+// replaced, so the request has r's shape but other arguments.
+func otherValues(r Request) string {
+	sh, ok := readShape(&r)
+	if !ok {
+		return r.RawQuery
+	}
+	var b strings.Builder
+	last := 0
+	for i, span := range sh.spans {
+		b.WriteString(r.RawQuery[last:span[0]])
+		b.WriteString("7" + strings.Repeat("x", i) + "%27%3B")
+		last = span[1]
+	}
+	return b.String() + r.RawQuery[last:]
+}
+
+// Every golden read, built through the cache a first time (a miss), a
+// second time (a hit) and with other values in its slots (a hit), matches
+// what the builder makes of the same request.
+func TestPlanCacheAgreesWithBuilder(t *testing.T) {
+	t.Parallel()
+	cat := fixtureCatalog()
+	pc := NewPlanCache(DefaultPlanCacheSize)
+	hits := 0
+	for group, cases := range goldenGroups {
+		for _, c := range cases {
+			what := group + "/" + c.name
+			for round := range 3 {
+				r := c.req
+				if round == 2 {
+					r.RawQuery = otherValues(r)
+				}
+				before := pc.Len()
+				got, gotErr := pc.Build(cat, &r)
+				r2 := r
+				want, wantErr := Build(cat, &r2)
+				samePlan(t, what, got, gotErr, want, wantErr)
+				if round > 0 && pc.Len() == before && gotErr == nil {
+					hits++
+				}
+			}
+		}
+	}
+	if hits == 0 {
+		t.Fatal("no request was answered from the cache")
+	}
+}
+
+func TestPlanCacheSharesAShapeAcrossValues(t *testing.T) {
+	t.Parallel()
+	cat := fixtureCatalog()
+	pc := NewPlanCache(DefaultPlanCacheSize)
+	var sql string
+	for i, v := range []string{"1", "2", "a+b", "a%20b", "%E2%82%AC", "eq.3", ""} {
+		r := req("GET", "posts", "select=id,title&id=eq."+v+"&order=id")
+		p, err := pc.Build(cat, &r)
+		if err != nil {
+			t.Fatalf("%s: %v", v, err)
+		}
+		want, _ := Build(cat, &r)
+		samePlan(t, v, p, nil, want, nil)
+		if i > 0 && p.SQL != sql {
+			t.Fatalf("value %q changed the statement", v)
+		}
+		sql = p.SQL
+	}
+	if n := pc.Len(); n != 1 {
+		t.Fatalf("%d shapes cached, want 1", n)
+	}
+}
+
+func TestPlanCacheShapes(t *testing.T) {
+	t.Parallel()
+	base := req("GET", "posts", "id=eq.1")
+	cases := []struct {
+		name string
+		a, b Request
+		same bool
+	}{
+		{"other value", base, req("GET", "posts", "id=eq.2"), true},
+		{"other operator", base, req("GET", "posts", "id=gt.1"), false},
+		{"other column", base, req("GET", "posts", "views=eq.1"), false},
+		{"other table", base, req("GET", "pairs", "id=eq.1"), false},
+		{"HEAD", base, req("HEAD", "posts", "id=eq.1"), false},
+		{"media", base, with(base, func(r *Request) { r.Media = MediaCSV }), false},
+		{"count", base, with(base, func(r *Request) { r.Prefer.Count = "exact" }), false},
+		{"range", base, with(base, func(r *Request) { r.RangeOffset, r.RangeLimit = 5, 10 }), false},
+		{"max rows", base, with(base, func(r *Request) { r.MaxRows = 10 }), false},
+		{"strip nulls", base, with(base, func(r *Request) { r.StripNulls = true }), false},
+		{"schema", base, with(base, func(r *Request) { r.Schema = "other" }), false},
+		{"limit", req("GET", "posts", "limit=1"), req("GET", "posts", "limit=2"), false},
+		{"in list", req("GET", "posts", "id=in.(1)"), req("GET", "posts", "id=in.(2)"), false},
+		// A column named like a reserved word and a value that is itself a
+		// parameter stay apart from real ones.
+		{"value holding a parameter", req("GET", "posts", "id=eq.1%26limit%3D1"), req("GET", "posts", "id=eq.1&limit=1"), false},
+		{"encoded operator", base, req("GET", "posts", "id=%65q.1"), false},
+	}
+	for _, c := range cases {
+		a, okA := readShape(&c.a)
+		b, okB := readShape(&c.b)
+		if !okA || !okB {
+			t.Fatalf("%s: not a cacheable read", c.name)
+		}
+		if (a.key == b.key) != c.same {
+			t.Errorf("%s: same shape = %v, want %v\n%q\n%q", c.name, a.key == b.key, c.same, a.key, b.key)
+		}
+	}
+	for _, r := range []Request{
+		req("POST", "posts", "id=eq.1"),
+		with(base, func(r *Request) { r.Body = []byte("{}") }),
+		with(base, func(r *Request) { r.Prefer.Invalid = []string{"x"} }),
+	} {
+		if _, ok := readShape(&r); ok {
+			t.Errorf("%s %q with body %q: cacheable, want built each time", r.Method, r.RawQuery, r.Body)
+		}
+	}
+}
+
+func TestPlanCacheErrorsAreNotCached(t *testing.T) {
+	t.Parallel()
+	cat := fixtureCatalog()
+	pc := NewPlanCache(DefaultPlanCacheSize)
+	for range 2 {
+		r := req("GET", "posts", "nope=eq.1")
+		_, err := pc.Build(cat, &r)
+		var e *Error
+		if !errors.As(err, &e) || e.Code != "PGRST204" && e.Code != "42703" {
+			t.Fatalf("unknown column: %v", err)
+		}
+	}
+	if n := pc.Len(); n != 0 {
+		t.Fatalf("%d shapes cached after errors", n)
+	}
+}
+
+func TestPlanCacheFollowsTheCatalogAndItsSize(t *testing.T) {
+	t.Parallel()
+	pc := NewPlanCache(2)
+	cat := fixtureCatalog()
+	for _, q := range []string{"id=eq.1", "views=eq.1", "title=eq.1"} {
+		r := req("GET", "posts", q)
+		if _, err := pc.Build(cat, &r); err != nil {
+			t.Fatal(err)
+		}
+		if n := pc.Len(); n > 2 {
+			t.Fatalf("%d shapes cached, size 2", n)
+		}
+	}
+	// A reloaded schema cache starts the plan cache afresh: the column
+	// list of * comes from the new catalog.
+	reloaded := fixtureCatalog()
+	posts, _ := reloaded.Table("public", "posts")
+	posts.Columns = posts.Columns[:2]
+	r := req("GET", "posts", "id=eq.1")
+	got, err := pc.Build(reloaded, &r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, _ := Build(reloaded, &r)
+	samePlan(t, "after reload", got, nil, want, nil)
+	if n := pc.Len(); n != 1 {
+		t.Fatalf("%d shapes after a reload, want 1", n)
+	}
+
+	off := NewPlanCache(0)
+	if _, err := off.Build(cat, &r); err != nil || off.Len() != 0 {
+		t.Fatalf("size 0 cached %d shapes (err %v)", off.Len(), err)
+	}
+}
+
+// FuzzPlanCache checks that any read answered through the cache, after a
+// request of the same shape with other values has filled it, is what the
+// builder makes of it.
+func FuzzPlanCache(f *testing.F) {
+	seeds, _ := fuzzSeeds()
+	for _, s := range seeds {
+		f.Add(s.query, s.table, s.prefer)
+	}
+	cat := fixtureCatalog()
+	f.Fuzz(func(t *testing.T, query string, table uint8, prefer string) {
+		s := fuzzSeed{query: query, table: table, prefer: prefer}
+		r := s.request()
+		first := r
+		first.RawQuery = otherValues(r)
+		pc := NewPlanCache(4)
+		_, _ = pc.Build(cat, &first)
+		got, gotErr := pc.Build(cat, &r)
+		r2 := r
+		want, wantErr := Build(cat, &r2)
+		samePlan(t, query, got, gotErr, want, wantErr)
+	})
+}
