@@ -110,6 +110,14 @@ func appendJSONString(dst []byte, s string, lower bool) []byte {
 
 const hexDigits = "0123456789abcdef"
 
+// jsonPlain marks the ASCII characters appendJSONChars copies unchanged.
+var jsonPlain = func() (plain [utf8.RuneSelf]bool) {
+	for c := 0x20; c < utf8.RuneSelf; c++ {
+		plain[c] = c != '"' && c != '\\' && c != '<' && c != '>' && c != '&'
+	}
+	return plain
+}()
+
 // appendJSONChars appends the characters of s escaped for a JSON string
 // as encoding/json does by default: quote, backslash and control
 // characters, the HTML-sensitive <, > and &, U+2028 and U+2029, and
@@ -117,6 +125,17 @@ const hexDigits = "0123456789abcdef"
 func appendJSONChars(dst []byte, s string, lower bool) []byte {
 	for i := 0; i < len(s); {
 		c := s[i]
+		if !lower && c < utf8.RuneSelf && jsonPlain[c] {
+			// Copy a run of characters that need no escaping at once: a
+			// token in Authorization is hundreds of them.
+			j := i + 1
+			for j < len(s) && s[j] < utf8.RuneSelf && jsonPlain[s[j]] {
+				j++
+			}
+			dst = append(dst, s[i:j]...)
+			i = j
+			continue
+		}
 		if c < utf8.RuneSelf {
 			i++
 			switch {

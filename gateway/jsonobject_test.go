@@ -65,3 +65,19 @@ func TestCookieObjectMatchesEncodingJSON(t *testing.T) {
 		}
 	}
 }
+
+// FuzzJSONString holds the hand-written string escaping to encoding/json's.
+func FuzzJSONString(f *testing.F) {
+	for _, s := range []string{"", "plain", "Bearer eyJ.abc_-.x", "a\"b\\c<d>e&f", "\x00\x1f\x7f", "é☃\u2028😀", "a\xffb\xc3", "ab\ncd\tef"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		want, err := json.Marshal(s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := appendJSONString(nil, s, false); string(got) != string(want) {
+			t.Fatalf("%q:\n got %s\nwant %s", s, got, want)
+		}
+	})
+}
