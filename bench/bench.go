@@ -97,8 +97,8 @@ func (b *bench) gateway(pool, cache int) (*gatewayProc, error) {
 
 // measurement is one run of one scenario.
 type measurement struct {
-	gw, floor load
-	hasFloor  bool
+	gw, floor, stack   load
+	hasFloor, hasStack bool
 }
 
 // poolResult holds every measurement made with one pool size.
@@ -129,6 +129,14 @@ func (b *bench) measurePool(ctx context.Context, pool int) (*poolResult, error) 
 		defer gwOff.stop()
 	}
 
+	var stack *gatewayProc
+	if b.o.stack {
+		if stack, err = b.startStack(pool); err != nil {
+			return nil, err
+		}
+		defer stack.stop()
+	}
+
 	fpool, err := floorPool(ctx, b.db.apiURI, pool)
 	if err != nil {
 		return nil, err
@@ -157,15 +165,9 @@ func (b *bench) measurePool(ctx context.Context, pool int) (*poolResult, error) 
 			if _, no := res.unavailable[s.name]; no {
 				continue
 			}
-			var m measurement
-			if m.gw, err = b.wrk(ctx, gw, s, b.o.duration); err != nil {
+			m, err := b.measure(ctx, s, gw, stack, runner, work[s.name])
+			if err != nil {
 				return nil, err
-			}
-			if w, ok := work[s.name]; ok {
-				runFloor(ctx, runner, w, b.o.connections, b.o.warmup)
-				meter := startCPU(nil, []int{os.Getpid()}, b.dbPIDs(ctx))
-				m.floor, m.hasFloor = runFloor(ctx, runner, w, b.o.connections, b.o.duration), true
-				m.floor.CPU = meter.use()
 			}
 			if err := ctx.Err(); err != nil {
 				return nil, err
@@ -180,7 +182,7 @@ func (b *bench) measurePool(ctx context.Context, pool int) (*poolResult, error) 
 		}
 		if gwOff != nil {
 			s, _ := findScenario("get-one")
-			l, err := b.wrk(ctx, gwOff, s, b.o.duration)
+			l, err := b.wrk(ctx, gwOff, s, b.o.duration, true)
 			if err != nil {
 				return nil, err
 			}
@@ -191,8 +193,85 @@ func (b *bench) measurePool(ctx context.Context, pool int) (*poolResult, error) 
 	return res, nil
 }
 
-// wrk warms gw up with s, then measures it for d.
-func (b *bench) wrk(ctx context.Context, gw *gatewayProc, s scenario, d time.Duration) (load, error) {
+// measure runs scenario s once on rowgate (gw), the stack reference (when
+// not nil) and the floor (when work is not nil). The machine's speed
+// drifts, so the measured time is cut into slices of about o.slice and
+// the three take turns, slice by slice: each sees the same conditions,
+// and the shares compare like with like. Throughput is over all slices;
+// p50 and p90 are the request-weighted means of the slices', p99 the
+// worst slice's.
+func (b *bench) measure(ctx context.Context, s scenario, gw, stack *gatewayProc,
+	runner *rls.Runner, work []floorReq) (measurement, error) {
+	parts := max(1, int(b.o.duration/b.o.slice))
+	d := b.o.duration / time.Duration(parts)
+	var gws, stacks, floors []load
+	for i := range parts {
+		warm := i == 0
+		l, err := b.wrk(ctx, gw, s, d, warm)
+		if err != nil {
+			return measurement{}, err
+		}
+		gws = append(gws, l)
+		if stack != nil {
+			l, err := b.wrk(ctx, stack, s, d, warm)
+			if err != nil {
+				return measurement{}, fmt.Errorf("stack reference: %w", err)
+			}
+			stacks = append(stacks, l)
+		}
+		if work != nil {
+			if warm {
+				runFloor(ctx, runner, work, b.o.connections, b.o.warmup)
+			}
+			meter := startCPU(nil, []int{os.Getpid()}, b.dbPIDs(ctx))
+			l := runFloor(ctx, runner, work, b.o.connections, d)
+			l.CPU = meter.use()
+			floors = append(floors, l)
+		}
+		if err := ctx.Err(); err != nil {
+			return measurement{}, err
+		}
+	}
+	m := measurement{gw: combine(gws)}
+	if stack != nil {
+		m.stack, m.hasStack = combine(stacks), true
+	}
+	if work != nil {
+		m.floor, m.hasFloor = combine(floors), true
+	}
+	return m, nil
+}
+
+// combine merges the loads of equally long slices (see measure).
+func combine(ls []load) load {
+	if len(ls) == 1 {
+		return ls[0]
+	}
+	var out load
+	var n float64
+	for _, l := range ls {
+		out.Requests += l.Requests
+		out.Errors += l.Errors
+		out.RPS += l.RPS / float64(len(ls))
+		w := float64(l.Requests)
+		n += w
+		out.P50 += time.Duration(w * float64(l.P50))
+		out.P90 += time.Duration(w * float64(l.P90))
+		out.P99 = max(out.P99, l.P99)
+		out.CPU.Rowgate += l.CPU.Rowgate / float64(len(ls))
+		out.CPU.Driver += l.CPU.Driver / float64(len(ls))
+		out.CPU.DB += l.CPU.DB / float64(len(ls))
+		out.CPU.Other += l.CPU.Other / float64(len(ls))
+	}
+	if n > 0 {
+		out.P50 = time.Duration(float64(out.P50) / n)
+		out.P90 = time.Duration(float64(out.P90) / n)
+	}
+	return out
+}
+
+// wrk measures gw with s for d, after a warm-up when warm is set.
+func (b *bench) wrk(ctx context.Context, gw *gatewayProc, s scenario, d time.Duration, warm bool) (load, error) {
 	reqs, ok := b.requests[s.name]
 	if !ok {
 		var err error
@@ -205,7 +284,7 @@ func (b *bench) wrk(ctx context.Context, gw *gatewayProc, s scenario, d time.Dur
 		URL: gw.base, Script: b.script, Requests: reqs, Method: s.method, Body: s.body,
 		Threads: b.o.threads, Connections: b.o.connections, Duration: b.o.warmup,
 	}
-	if b.o.warmup >= time.Second {
+	if warm && b.o.warmup >= time.Second {
 		if _, err := w.run(ctx); err != nil {
 			return load{}, fmt.Errorf("%s warm-up: %w", s.name, err)
 		}

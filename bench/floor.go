@@ -37,20 +37,7 @@ func floorWork(cat *catalog.Catalog, s scenario, u *users, host string) ([]floor
 		if err != nil {
 			return nil, err
 		}
-		r := &querybuilder.Request{
-			Method:      s.method,
-			Schema:      "public",
-			Resource:    strings.TrimPrefix(target.Path, "/"),
-			RawQuery:    target.RawQuery,
-			Prefer:      querybuilder.ParsePrefer(nil),
-			Media:       querybuilder.MediaJSON,
-			RangeLimit:  -1,
-			ContentType: "",
-		}
-		if s.body != "" {
-			r.Body = []byte(s.body)
-			r.ContentType = "application/json"
-		}
+		r := builderRequest(s, s.target(n))
 		sql, args, readOnly, err := floorStatement(cat, r)
 		if err != nil {
 			return nil, err
@@ -75,6 +62,26 @@ func floorWork(cat *catalog.Catalog, s scenario, u *users, host string) ([]floor
 		})
 	}
 	return work, nil
+}
+
+// builderRequest is the query builder's view of scenario s's request for
+// target.
+func builderRequest(s scenario, target string) *querybuilder.Request {
+	path, rawQuery, _ := strings.Cut(target, "?")
+	r := &querybuilder.Request{
+		Method:     s.method,
+		Schema:     "public",
+		Resource:   strings.TrimPrefix(path, "/"),
+		RawQuery:   rawQuery,
+		Prefer:     querybuilder.ParsePrefer(nil),
+		Media:      querybuilder.MediaJSON,
+		RangeLimit: -1,
+	}
+	if s.body != "" {
+		r.Body = []byte(s.body)
+		r.ContentType = "application/json"
+	}
+	return r
 }
 
 // floorStatement builds the statement rowgate runs for r: the table

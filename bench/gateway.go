@@ -73,23 +73,29 @@ func startGateway(bin string, extra []string, settings map[string]string) (*gate
 		cmd.Env = append(cmd.Env, k+"="+v)
 	}
 	cmd.Env = append(cmd.Env, extra...)
+	return startProc(cmd, "http://127.0.0.1:"+strconv.Itoa(port), port,
+		"http://127.0.0.1:"+strconv.Itoa(adminPort)+"/ready")
+}
+
+// startProc starts cmd, a server listening at base, and waits until ready
+// answers 200.
+func startProc(cmd *exec.Cmd, base string, port int, ready string) (*gatewayProc, error) {
 	out := &syncBuffer{}
 	cmd.Stdout, cmd.Stderr = out, out
 	if err := cmd.Start(); err != nil {
-		return nil, fmt.Errorf("start rowgate: %w", err)
+		return nil, fmt.Errorf("start %s: %w", cmd.Path, err)
 	}
-	g := &gatewayProc{cmd: cmd, base: "http://127.0.0.1:" + strconv.Itoa(port), port: port, out: out, done: make(chan struct{})}
+	g := &gatewayProc{cmd: cmd, base: base, port: port, out: out, done: make(chan struct{})}
 	go func() {
 		g.exitE = cmd.Wait()
 		close(g.done)
 	}()
 
-	ready := "http://127.0.0.1:" + strconv.Itoa(adminPort) + "/ready"
 	deadline := time.Now().Add(30 * time.Second)
 	for time.Now().Before(deadline) {
 		select {
 		case <-g.done:
-			return nil, fmt.Errorf("rowgate exited: %v\n%s", g.exitE, out.String())
+			return nil, fmt.Errorf("%s exited: %v\n%s", cmd.Path, g.exitE, out.String())
 		case <-time.After(100 * time.Millisecond):
 		}
 		resp, err := http.Get(ready)
@@ -101,7 +107,7 @@ func startGateway(bin string, extra []string, settings map[string]string) (*gate
 		}
 	}
 	g.stop()
-	return nil, fmt.Errorf("rowgate did not become ready\n%s", out.String())
+	return nil, fmt.Errorf("%s did not become ready\n%s", cmd.Path, out.String())
 }
 
 // pid is the process id of the rowgate process.

@@ -29,6 +29,7 @@ import (
 type options struct {
 	dbURL       string
 	duration    time.Duration
+	slice       time.Duration
 	warmup      time.Duration
 	connections int
 	threads     int
@@ -37,11 +38,13 @@ type options struct {
 	runs        int
 	cacheOff    bool
 	floor       bool
+	stack       bool
 	soak        time.Duration
 	gatewayEnv  []string
 }
 
 func main() {
+	serveStackIfAsked()
 	opts, err := parseFlags(os.Args[1:])
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "bench:", err)
@@ -59,6 +62,7 @@ func parseFlags(args []string) (options, error) {
 	fs := flag.NewFlagSet("bench", flag.ContinueOnError)
 	o := options{}
 	fs.DurationVar(&o.duration, "duration", 15*time.Second, "measured time of each run of each scenario")
+	fs.DurationVar(&o.slice, "slice", 5*time.Second, "rowgate, the stack reference and the floor take turns in slices this long within each run")
 	fs.DurationVar(&o.warmup, "warmup", 3*time.Second, "unmeasured load before each measurement")
 	fs.IntVar(&o.connections, "connections", 64, "concurrent HTTP connections (and floor goroutines)")
 	fs.IntVar(&o.threads, "threads", 2, "wrk threads")
@@ -67,6 +71,7 @@ func parseFlags(args []string) (options, error) {
 	fs.IntVar(&o.runs, "runs", 1, "runs of every measurement; the summary prints their medians")
 	fs.BoolVar(&o.cacheOff, "cache-off", true, "also run get-one with the verified-token cache off")
 	fs.BoolVar(&o.floor, "floor", true, "measure the floor (the same transactions straight through pgx)")
+	fs.BoolVar(&o.stack, "stack", false, "also measure the stack reference: echo, jwx and the floor's transactions, no features")
 	fs.DurationVar(&o.soak, "soak", 0, "after the scenarios, run get-one this long and sample rowgate's memory every 10s")
 	env := fs.String("gateway-env", "", "extra environment for rowgate, comma-separated KEY=VALUE (GOGC=200,GOMAXPROCS=1) to compare tunings")
 	if err := fs.Parse(args); err != nil {
@@ -106,6 +111,8 @@ func parseFlags(args []string) (options, error) {
 	switch {
 	case o.duration < time.Second:
 		return o, errors.New("-duration must be at least 1s")
+	case o.slice < time.Second:
+		return o, errors.New("-slice must be at least 1s")
 	case o.connections < 1 || o.threads < 1 || o.threads > o.connections:
 		return o, errors.New("-connections and -threads must be positive, threads ≤ connections")
 	case o.runs < 1:

@@ -40,6 +40,9 @@ func (l load) line() string {
 
 func (m measurement) line() string {
 	s := "rowgate " + m.gw.line()
+	if m.hasStack {
+		s += "  | stack " + m.stack.line()
+	}
 	if m.hasFloor {
 		s += fmt.Sprintf("  | floor %8.0f req/s  p99 %s  | share %.2f", m.floor.RPS, ms(m.floor.P99), m.share())
 		s += "  [" + m.floor.CPU.String() + m.floor.CPU.perRequest(m.floor.RPS) + "]"
@@ -96,7 +99,12 @@ func printHeader(o options) {
 func printPool(w io.Writer, o options, pool int, r *poolResult) {
 	fmt.Fprintf(w, "\npool %d (medians of %d run(s))\n", pool, o.runs)
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "scenario\trowgate req/s\tp50\tp90\tp99\tfloor req/s\tfloor p99\tshare\tother load\ttarget\t")
+	withStack := len(r.runs) > 0 && o.stack
+	header := "scenario\trowgate req/s\tp50\tp90\tp99\tfloor req/s\tfloor p99\tshare\tother load\ttarget\t"
+	if withStack {
+		header += "stack req/s\tstack share\trowgate/stack\t"
+	}
+	fmt.Fprintln(tw, header)
 	for _, s := range o.scenarios {
 		if why, no := r.unavailable[s.name]; no {
 			fmt.Fprintf(tw, "%s\tnot available\t\t\t\t\t\t\t\t\t(%s)\n", s.name, shorten(why, 70))
@@ -128,12 +136,22 @@ func printPool(w io.Writer, o options, pool int, r *poolResult) {
 		}
 		var errs int64
 		for _, m := range ms_ {
-			errs += m.gw.Errors + m.floor.Errors
+			errs += m.gw.Errors + m.floor.Errors + m.stack.Errors
 		}
 		if errs > 0 {
 			verdict += fmt.Sprintf(" %d ERRORS", errs)
 		}
-		fmt.Fprintln(tw, row+verdict+"\t")
+		row += verdict + "\t"
+		if withStack && ms_[0].hasStack {
+			stackRPS := medianOf(ms_, func(m measurement) float64 { return m.stack.RPS })
+			stackShare := 0.0
+			if ms_[0].hasFloor {
+				stackShare = medianOf(ms_, func(m measurement) float64 { return m.stack.RPS / m.floor.RPS })
+			}
+			row += fmt.Sprintf("%.0f\t%.2f\t%.2f\t", stackRPS, stackShare,
+				medianOf(ms_, func(m measurement) float64 { return m.gw.RPS / m.stack.RPS }))
+		}
+		fmt.Fprintln(tw, row)
 	}
 	_ = tw.Flush()
 

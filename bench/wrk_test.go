@@ -105,3 +105,17 @@ func TestParseFlags(t *testing.T) {
 		}
 	}
 }
+
+func TestCombineSlices(t *testing.T) {
+	got := combine([]load{
+		{RPS: 100, Requests: 1000, P50: 2 * time.Millisecond, P90: 4 * time.Millisecond, P99: 9 * time.Millisecond, Errors: 1,
+			CPU: cpuUse{Rowgate: 0.8}},
+		{RPS: 300, Requests: 3000, P50: 4 * time.Millisecond, P90: 8 * time.Millisecond, P99: 5 * time.Millisecond,
+			CPU: cpuUse{Rowgate: 0.4}},
+	})
+	want := load{RPS: 200, Requests: 4000, P50: 3500 * time.Microsecond, P90: 7 * time.Millisecond, P99: 9 * time.Millisecond,
+		Errors: 1, CPU: cpuUse{Rowgate: 0.6000000000000001}}
+	if got != want {
+		t.Fatalf("combine:\n got %+v\nwant %+v", got, want)
+	}
+}
