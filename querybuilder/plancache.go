@@ -26,13 +26,22 @@ import (
 // binding those. A shape that fails the check is remembered as such and
 // always built afresh. Errors are never cached. The cache belongs to one
 // schema cache (a reload starts it empty) and holds at most its size of
-// shapes; when full it starts over.
+// shapes and planCacheBytes of keys and statements; when full it starts
+// over. Statements longer than maxCachedSQL are always built afresh.
 type PlanCache struct {
 	mu    sync.RWMutex
 	cat   *catalog.Catalog
 	plans map[string]*cachedPlan
+	bytes int
 	size  int
 }
+
+const (
+	// planCacheBytes bounds the keys and statements a PlanCache holds.
+	planCacheBytes = 16 << 20
+	// maxCachedSQL is the longest statement a PlanCache keeps.
+	maxCachedSQL = 32 << 10
+)
 
 // cachedPlan is a statement whose arguments are constants except for the
 // slots, filled from each request; nil in the map marks a shape that
@@ -76,8 +85,9 @@ func (c *PlanCache) Build(cat *catalog.Catalog, r *Request) (*Plan, error) {
 	if err != nil {
 		return nil, err
 	}
-	cp = checkShape(cat, r, sh, p)
-	c.store(cat, sh.key, cp)
+	if len(p.SQL) <= maxCachedSQL {
+		c.store(cat, sh.key, checkShape(cat, r, sh, p))
+	}
 	return p, nil
 }
 
@@ -96,11 +106,19 @@ func (cp *cachedPlan) instance(values []string) *Plan {
 }
 
 func (c *PlanCache) store(cat *catalog.Catalog, key string, cp *cachedPlan) {
+	size := len(key)
+	if cp != nil {
+		size += len(cp.plan.SQL)
+	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if c.cat != cat || c.plans == nil || len(c.plans) >= c.size {
+	if c.cat != cat || c.plans == nil || len(c.plans) >= c.size || c.bytes+size > planCacheBytes {
 		c.cat = cat
 		c.plans = make(map[string]*cachedPlan, min(c.size, 64))
+		c.bytes = 0
+	}
+	if _, dup := c.plans[key]; !dup {
+		c.bytes += size
 	}
 	c.plans[key] = cp
 }

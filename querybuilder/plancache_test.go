@@ -3,6 +3,7 @@ package querybuilder
 import (
 	"errors"
 	"reflect"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -217,4 +218,44 @@ func FuzzPlanCache(f *testing.F) {
 		want, wantErr := Build(cat, &r2)
 		samePlan(t, query, got, gotErr, want, wantErr)
 	})
+}
+
+// Statements past maxCachedSQL are not kept, and the bytes held stay
+// within planCacheBytes however many large shapes arrive.
+func TestPlanCacheBoundsItsBytes(t *testing.T) {
+	t.Parallel()
+	cat := fixtureCatalog()
+	pc := NewPlanCache(1 << 20)
+	items := strings.TrimSuffix(strings.Repeat("created_at,", maxSelectItems), ",")
+	r := req("GET", "posts", "select="+items)
+	p, err := pc.Build(cat, &r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(p.SQL) <= maxCachedSQL {
+		t.Fatalf("statement of %d bytes; the test needs one over %d", len(p.SQL), maxCachedSQL)
+	}
+	if n := pc.Len(); n != 0 {
+		t.Fatalf("a %d-byte statement was cached", len(p.SQL))
+	}
+	resets, last := 0, 0
+	for i := range 2000 {
+		r := req("GET", "posts", "select="+strings.Repeat("created_at,", 300)+"id&views=eq.1&limit="+strconv.Itoa(i))
+		if _, err := pc.Build(cat, &r); err != nil {
+			t.Fatal(err)
+		}
+		pc.mu.RLock()
+		held := pc.bytes
+		pc.mu.RUnlock()
+		if held > planCacheBytes {
+			t.Fatalf("%d bytes held, bound %d", held, planCacheBytes)
+		}
+		if n := pc.Len(); n < last {
+			resets++
+		}
+		last = pc.Len()
+	}
+	if resets == 0 {
+		t.Fatal("the byte bound never emptied the cache; make the statements larger")
+	}
 }
