@@ -1,6 +1,8 @@
 package querybuilder
 
 import (
+	"bytes"
+	"encoding/json"
 	"net/url"
 	"strconv"
 	"strings"
@@ -9,21 +11,23 @@ import (
 	"github.com/rowgate/rowgate/querybuilder/catalog"
 )
 
-// PlanCache remembers the statements built for reads, so that a request
-// shaped like one seen before skips parsing and building: only its filter
-// values are read from the query string.
+// PlanCache remembers the statements built for reads and inserts, so that
+// a request shaped like one seen before skips parsing and building: only
+// its values are read from it.
 //
 // A request's shape is its query string with the values of its plain
 // comparisons (eq, neq, gt, gte, lt, lte on a column of the resource) cut
 // out, plus everything else that shapes the statement: method, schema,
-// resource, preferences, media type, range and limits. /items?id=eq.1 and
-// /items?id=eq.2 share a shape; their statement is the same and the value
-// is its bound argument.
+// resource, content type, preferences, media type, range and limits, and
+// for an insert with a JSON body the body's keys in order and whether it
+// holds one row or several. /items?id=eq.1 and /items?id=eq.2 share a
+// shape; their statement is the same and the value is its bound argument,
+// as is the body of an insert.
 //
-// A shape is cached only after it proves value-blind: the statement built
-// for the request must bind exactly the cut-out values, in order, and a
-// second build with other values in their place must give the same SQL
-// binding those. A shape that fails the check is remembered as such and
+// A shape is cached only after it proves value-blind: built again with
+// other values in its slots, the statement must be the same, bind the new
+// values where the first bound the old ones, and bind the same constants
+// everywhere else. A shape that fails the check is remembered as such and
 // always built afresh. Errors are never cached. The cache belongs to one
 // schema cache (a reload starts it empty) and holds at most its size of
 // shapes and planCacheBytes of keys and statements; when full it starts
@@ -135,8 +139,11 @@ func (c *PlanCache) Len() int {
 type shape struct {
 	key    string
 	values []string
-	// spans are the byte ranges of the values in the raw query string.
+	// spans are the byte ranges of the query string's values in it.
 	spans [][2]int
+	// body is set when the last value is the body (normalized to a JSON
+	// array), which an insert binds whole.
+	body bool
 }
 
 // slotOperators are the operators whose value is bound as it is, with the
@@ -150,9 +157,20 @@ var slotReserved = map[string]bool{
 }
 
 // readShape computes r's shape; ok is false for requests the cache does
-// not take (anything but a plain read).
+// not take: anything but a read or an insert with a JSON body.
 func readShape(r *Request) (sh shape, ok bool) {
-	if (r.Method != "GET" && r.Method != "HEAD") || len(r.Body) > 0 || len(r.Prefer.Invalid) > 0 {
+	switch {
+	case len(r.Prefer.Invalid) > 0:
+		return sh, false
+	case r.Method == "GET" || r.Method == "HEAD":
+		if len(r.Body) > 0 {
+			return sh, false
+		}
+	case r.Method == "POST":
+		if !jsonContentType(r.ContentType) || len(r.Body) == 0 {
+			return sh, false
+		}
+	default:
 		return sh, false
 	}
 	var b strings.Builder
@@ -169,6 +187,7 @@ func readShape(r *Request) (sh shape, ok bool) {
 	field(r.Method)
 	field(r.Schema)
 	field(r.Resource)
+	field(r.ContentType)
 	p := r.Prefer
 	for _, s := range [...]string{p.Return, p.Count, p.Resolution, p.Missing, p.Handling, p.Tx, p.Params, p.Timezone} {
 		field(s)
@@ -212,8 +231,32 @@ func readShape(r *Request) (sh shape, ok bool) {
 		}
 		start = end + 1
 	}
+	if r.Method == "POST" {
+		// An insert's statement depends on the body's keys; the body
+		// itself, normalized to an array, is one bound argument.
+		p, err := jsonPayload(r.Body)
+		if err != nil {
+			return sh, false
+		}
+		b.WriteString("body")
+		for _, k := range p.keys {
+			field(k)
+		}
+		num(int64(min(p.rows, 2)))
+		sh.values = append(sh.values, p.json)
+		sh.body = true
+	}
 	sh.key = b.String()
 	return sh, true
+}
+
+// jsonContentType says whether a body of type ct is read as JSON.
+func jsonContentType(ct string) bool {
+	switch ct {
+	case "", "application/json", "application/vnd.pgrst.object+json", "application/vnd.pgrst.array+json":
+		return true
+	}
+	return false
 }
 
 // slotParam says whether the raw key=value part is a plain comparison on a
@@ -242,35 +285,30 @@ func checkShape(cat *catalog.Catalog, r *Request, sh shape, p *Plan) *cachedPlan
 	p2 := p
 	others := sh.values
 	if len(sh.values) > 0 {
-		others = make([]string, len(sh.values))
-		var q strings.Builder
-		last := 0
-		for i, span := range sh.spans {
-			others[i] = "rowgate shape check " + strconv.Itoa(i) + " " + sh.values[i]
-			q.WriteString(r.RawQuery[last:span[0]])
-			q.WriteString(url.QueryEscape(others[i]))
-			last = span[1]
-		}
-		q.WriteString(r.RawQuery[last:])
-		r2 := *r
-		r2.RawQuery = q.String()
-		var err *Error
-		if p2, err = build(cat, &r2); err != nil {
+		r2, vals, ok := otherRequest(r, sh)
+		if !ok {
 			return nil
 		}
+		var err *Error
+		if p2, err = build(cat, r2); err != nil {
+			return nil
+		}
+		others = vals
 	}
 	if p2.SQL != p.SQL || len(p2.Args) != len(p.Args) || p2.ReadOnly != p.ReadOnly ||
 		p2.Offset != p.Offset || p2.Location != p.Location || p2.MaxAffected != p.MaxAffected {
 		return nil
 	}
-	cp := &cachedPlan{plan: *p}
+	cp := &cachedPlan{plan: *p, slotAt: make([]int, len(sh.values))}
+	for k := range cp.slotAt {
+		cp.slotAt[k] = -1
+	}
 	if len(p.Args) > 0 {
 		cp.plan.Args = make([]any, len(p.Args))
 	}
 	for i, a := range p.Args {
-		k := len(cp.slotAt)
-		if k < len(sh.values) && a == any(sh.values[k]) && p2.Args[i] == any(others[k]) {
-			cp.slotAt = append(cp.slotAt, i)
+		if k := slotOf(p2.Args[i], others); k >= 0 && cp.slotAt[k] < 0 && a == any(sh.values[k]) {
+			cp.slotAt[k] = i
 			continue
 		}
 		if !scalar(a) || a != p2.Args[i] {
@@ -278,10 +316,117 @@ func checkShape(cat *catalog.Catalog, r *Request, sh shape, p *Plan) *cachedPlan
 		}
 		cp.plan.Args[i] = a
 	}
-	if len(cp.slotAt) != len(sh.values) {
-		return nil
+	for _, at := range cp.slotAt {
+		if at < 0 {
+			return nil
+		}
 	}
 	return cp
+}
+
+// slotOf is the index of the string a among others, or -1.
+func slotOf(a any, others []string) int {
+	s, ok := a.(string)
+	if !ok {
+		return -1
+	}
+	for k, o := range others {
+		if o == s {
+			return k
+		}
+	}
+	return -1
+}
+
+// otherRequest is r with other values in the slots of its shape, and those
+// values as the builder binds them.
+func otherRequest(r *Request, sh shape) (*Request, []string, bool) {
+	others := make([]string, len(sh.values))
+	var q strings.Builder
+	last := 0
+	for i, span := range sh.spans {
+		others[i] = "rowgate shape check " + strconv.Itoa(i) + " " + sh.values[i]
+		q.WriteString(r.RawQuery[last:span[0]])
+		q.WriteString(url.QueryEscape(others[i]))
+		last = span[1]
+	}
+	q.WriteString(r.RawQuery[last:])
+	r2 := *r
+	r2.RawQuery = q.String()
+	if sh.body {
+		body, ok := otherBody(r.Body)
+		if !ok {
+			return nil, nil, false
+		}
+		p, err := jsonPayload(body)
+		if err != nil {
+			return nil, nil, false
+		}
+		r2.Body = body
+		others[len(others)-1] = p.json
+	}
+	return &r2, others, true
+}
+
+// otherBody rewrites a JSON body, an object or an array of objects, with
+// every member's value replaced by a distinct string: the same keys in the
+// same order in the same number of objects.
+func otherBody(body []byte) ([]byte, bool) {
+	dec := json.NewDecoder(bytes.NewReader(body))
+	var out bytes.Buffer
+	n := 0
+	object := func() bool {
+		out.WriteByte('{')
+		for i := 0; dec.More(); i++ {
+			tok, err := dec.Token()
+			key, ok := tok.(string)
+			var skip json.RawMessage
+			if err != nil || !ok || dec.Decode(&skip) != nil {
+				return false
+			}
+			if i > 0 {
+				out.WriteByte(',')
+			}
+			k, _ := json.Marshal(key)
+			v, _ := json.Marshal("rowgate shape check " + strconv.Itoa(n))
+			n++
+			out.Write(k)
+			out.WriteByte(':')
+			out.Write(v)
+		}
+		_, err := dec.Token()
+		out.WriteByte('}')
+		return err == nil
+	}
+	tok, err := dec.Token()
+	switch {
+	case err != nil:
+		return nil, false
+	case tok == json.Delim('{'):
+		if !object() {
+			return nil, false
+		}
+	case tok == json.Delim('['):
+		out.WriteByte('[')
+		for i := 0; dec.More(); i++ {
+			if tok, err := dec.Token(); err != nil || tok != json.Delim('{') {
+				return nil, false
+			}
+			if i > 0 {
+				out.WriteByte(',')
+			}
+			if !object() {
+				return nil, false
+			}
+		}
+		if _, err := dec.Token(); err != nil {
+			return nil, false
+		}
+		out.WriteByte(']')
+	default:
+		return nil, false
+	}
+	return out.Bytes(), true
 }
 
 // scalar says whether a is an argument of a comparable, immutable kind
