@@ -30,8 +30,10 @@ import (
 // everywhere else. A shape that fails the check is remembered as such and
 // always built afresh. Errors are never cached. The cache belongs to one
 // schema cache (a reload starts it empty) and holds at most its size of
-// shapes and planCacheBytes of keys and statements; when full it starts
-// over. Statements longer than maxCachedSQL are always built afresh.
+// shapes and planCacheBytes of keys, statements and arguments; when full
+// it starts over. Statements longer than maxCachedSQL are always built
+// afresh. A request that fails in the database still leaves its shape
+// behind (the statement is built before it runs); the bounds hold anyway.
 type PlanCache struct {
 	mu    sync.RWMutex
 	cat   *catalog.Catalog
@@ -41,7 +43,8 @@ type PlanCache struct {
 }
 
 const (
-	// planCacheBytes bounds the keys and statements a PlanCache holds.
+	// planCacheBytes bounds the keys, statements and constant arguments a
+	// PlanCache holds.
 	planCacheBytes = 16 << 20
 	// maxCachedSQL is the longest statement a PlanCache keeps.
 	maxCachedSQL = 32 << 10
@@ -112,7 +115,13 @@ func (cp *cachedPlan) instance(values []string) *Plan {
 func (c *PlanCache) store(cat *catalog.Catalog, key string, cp *cachedPlan) {
 	size := len(key)
 	if cp != nil {
-		size += len(cp.plan.SQL)
+		size += len(cp.plan.SQL) + 8*len(cp.slotAt)
+		for _, a := range cp.plan.Args {
+			size += 16 // the interface
+			if s, ok := a.(string); ok {
+				size += len(s)
+			}
+		}
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()

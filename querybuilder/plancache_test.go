@@ -3,6 +3,7 @@ package querybuilder
 import (
 	"errors"
 	"reflect"
+	"runtime"
 	"strconv"
 	"strings"
 	"testing"
@@ -355,4 +356,30 @@ func TestOtherBodyKeepsKeys(t *testing.T) {
 			t.Fatalf("%q rewritten", body)
 		}
 	}
+}
+
+// Shapes made of long query strings cannot make the cache hold more than
+// its byte bound: a padding parameter makes every request a new shape.
+func TestPlanCacheLongKeysStayBounded(t *testing.T) {
+	cat := fixtureCatalog()
+	pc := NewPlanCache(DefaultPlanCacheSize)
+	heap := func() uint64 {
+		runtime.GC()
+		var m runtime.MemStats
+		runtime.ReadMemStats(&m)
+		return m.HeapAlloc
+	}
+	before := heap()
+	pad := strings.Repeat("x", 50<<10)
+	for i := range DefaultPlanCacheSize {
+		r := req("GET", "posts", "select=id,title&id=eq.1&pad"+strconv.Itoa(i)+"="+pad)
+		if _, err := pc.Build(cat, &r); err != nil {
+			t.Fatal(err)
+		}
+	}
+	grown := int64(heap()) - int64(before)
+	if grown > 2*planCacheBytes {
+		t.Fatalf("heap grew by %d MiB for a cache bounded at %d MiB", grown>>20, planCacheBytes>>20)
+	}
+	runtime.KeepAlive(pc)
 }
