@@ -47,8 +47,8 @@ func runServe(ctx context.Context, args []string, stdout io.Writer, environ []st
 	}
 	logger := newFormatLogger(cfg.LogLevel, cfg.LogFormat, stdout)
 	logConfigNotes(logger, cfg)
-	if tuneGC(environ) {
-		logger.Debug("garbage collector target set", "gc_percent", serveGCPercent)
+	if gc := tuneGC(environ, "/sys/fs/cgroup"); gc.percent != 0 || gc.memLimit != 0 {
+		logger.Debug("garbage collector tuned", "gc_percent", gc.percent, "memory_limit_bytes", gc.memLimit)
 	}
 
 	a, err := newApp(ctx, cfg, logger)
