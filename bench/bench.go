@@ -8,6 +8,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"time"
 
@@ -242,13 +243,17 @@ func (b *bench) measure(ctx context.Context, s scenario, gw, stack *gatewayProc,
 	return m, nil
 }
 
-// combine merges the loads of equally long slices (see measure).
+// combine merges the loads of equally long slices (see measure). The
+// percentiles are those of all the slices' requests together, from the
+// slices' latency distributions; without those (the floor's), p50 and p90
+// are request-weighted means and p99 the worst slice's.
 func combine(ls []load) load {
 	if len(ls) == 1 {
 		return ls[0]
 	}
 	var out load
 	var n float64
+	known := true
 	for _, l := range ls {
 		out.Requests += l.Requests
 		out.Errors += l.Errors
@@ -262,12 +267,67 @@ func combine(ls []load) load {
 		out.CPU.Driver += l.CPU.Driver / float64(len(ls))
 		out.CPU.DB += l.CPU.DB / float64(len(ls))
 		out.CPU.Other += l.CPU.Other / float64(len(ls))
+		known = known && l.quantiles[len(l.quantiles)-1] > 0
 	}
 	if n > 0 {
 		out.P50 = time.Duration(float64(out.P50) / n)
 		out.P90 = time.Duration(float64(out.P90) / n)
 	}
+	if known && n > 0 {
+		out.P50 = mergedPercentile(ls, 50)
+		out.P90 = mergedPercentile(ls, 90)
+		out.P99 = mergedPercentile(ls, 99)
+	}
 	return out
+}
+
+// mergedPercentile is the p-th percentile of the requests of all of ls,
+// each slice's distribution read between its quantiles linearly.
+func mergedPercentile(ls []load, p float64) time.Duration {
+	var total float64
+	for _, l := range ls {
+		total += float64(l.Requests)
+	}
+	// below is the share of all requests (in percent) faster than d.
+	below := func(d time.Duration) float64 {
+		var sum float64
+		for _, l := range ls {
+			sum += float64(l.Requests) * percentBelow(l.quantiles, d)
+		}
+		return sum / total
+	}
+	var cands []time.Duration
+	for _, l := range ls {
+		cands = append(cands, l.quantiles[:]...)
+	}
+	slices.Sort(cands)
+	prev := time.Duration(0)
+	prevShare := 0.0
+	for _, d := range cands {
+		share := below(d)
+		if share >= p {
+			if share == prevShare {
+				return d
+			}
+			return prev + time.Duration(float64(d-prev)*(p-prevShare)/(share-prevShare))
+		}
+		prev, prevShare = d, share
+	}
+	return cands[len(cands)-1]
+}
+
+// percentBelow reads the percentile of d off one slice's quantiles.
+func percentBelow(q [len(quantilePoints)]time.Duration, d time.Duration) float64 {
+	if d < q[0] {
+		return quantilePoints[0] * float64(d) / float64(max(q[0], 1))
+	}
+	for i := 1; i < len(q); i++ {
+		if d < q[i] {
+			lo, hi := q[i-1], q[i]
+			return quantilePoints[i-1] + (quantilePoints[i]-quantilePoints[i-1])*float64(d-lo)/float64(hi-lo)
+		}
+	}
+	return 100
 }
 
 // wrk measures gw with s for d, after a warm-up when warm is set.

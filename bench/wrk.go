@@ -26,7 +26,14 @@ type load struct {
 	CPU cpuUse
 	// cpu is the CPU time wrk itself used.
 	cpu time.Duration
+	// quantiles is the latency at each of quantilePoints (wrk.lua prints
+	// them), zero when unknown.
+	quantiles [len(quantilePoints)]time.Duration
 }
+
+// quantilePoints are the percentiles wrk.lua reports.
+var quantilePoints = [...]float64{1, 5, 10, 20, 30, 40, 50, 60, 70, 75, 80, 85, 90, 91, 92, 93, 94, 95, 96, 97, 98, 99,
+	99.5, 99.9, 99.99, 100}
 
 // wrkRun describes one wrk invocation.
 type wrkRun struct {
@@ -91,6 +98,17 @@ func parseWrk(out string) (load, error) {
 				l.P90 = d
 			case "99%":
 				l.P99 = d
+			}
+		case len(f) == 3 && f[0] == "quantile":
+			p, err1 := strconv.ParseFloat(f[1], 64)
+			us, err2 := strconv.ParseFloat(f[2], 64)
+			if err1 != nil || err2 != nil {
+				return l, fmt.Errorf("wrk: bad quantile line %q", sc.Text())
+			}
+			for i, q := range quantilePoints {
+				if q == p {
+					l.quantiles[i] = time.Duration(us * float64(time.Microsecond))
+				}
 			}
 		case len(f) >= 4 && f[1] == "requests" && f[2] == "in":
 			n, err := strconv.ParseInt(f[0], 10, 64)

@@ -41,3 +41,14 @@ function request()
   next_index = next_index % #requests + 1
   return r
 end
+
+-- The latency distribution at many percentiles, so that the benchmark can
+-- merge runs taken in turns into one distribution.
+local points = { 1, 5, 10, 20, 30, 40, 50, 60, 70, 75, 80, 85, 90, 91, 92, 93, 94, 95, 96, 97, 98, 99,
+  99.5, 99.9, 99.99, 100 }
+
+function done(summary, latency, requests)
+  for _, p in ipairs(points) do
+    io.write(string.format("quantile %g %d\n", p, latency:percentile(p)))
+  end
+end

@@ -119,3 +119,38 @@ func TestCombineSlices(t *testing.T) {
 		t.Fatalf("combine:\n got %+v\nwant %+v", got, want)
 	}
 }
+
+// Two slices, one uniform over 0–1 ms and one over 1–2 ms, merge into one
+// uniform over 0–2 ms.
+func TestMergedPercentiles(t *testing.T) {
+	var a, b load
+	a.Requests, b.Requests = 1000, 1000
+	for i, p := range quantilePoints {
+		a.quantiles[i] = time.Duration(p * 10 * float64(time.Microsecond))
+		b.quantiles[i] = time.Millisecond + a.quantiles[i]
+	}
+	a.P99, b.P99 = a.quantiles[21], b.quantiles[21]
+	got := combine([]load{a, b})
+	for _, c := range []struct {
+		name      string
+		got, want time.Duration
+	}{{"p50", got.P50, time.Millisecond}, {"p90", got.P90, 1800 * time.Microsecond}, {"p99", got.P99, 1980 * time.Microsecond}} {
+		if diff := c.got - c.want; diff < -c.want/50 || diff > c.want/50 {
+			t.Errorf("%s = %s, want %s", c.name, c.got, c.want)
+		}
+	}
+	if one := combine([]load{a}); one.P99 != a.P99 {
+		t.Errorf("a single slice's p99 changed: %s", one.P99)
+	}
+}
+
+func TestParseWrkQuantiles(t *testing.T) {
+	t.Parallel()
+	got, err := parseWrk(wrkReport + "quantile 99.9 23456\nquantile 100 61330\n")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.quantiles[23] != 23456*time.Microsecond || got.quantiles[25] != 61330*time.Microsecond {
+		t.Errorf("quantiles %v", got.quantiles)
+	}
+}
