@@ -135,7 +135,12 @@ func location(path string, keys []byte) string {
 // contentRange formats "lower-upper/total", or "*/total" for an empty page.
 func contentRange(lower, upper, count int64, total string) string {
 	if count != 0 && lower <= upper {
-		return fmt.Sprintf("%d-%d/%s", lower, upper, total)
+		b := make([]byte, 0, 24+len(total))
+		b = strconv.AppendInt(b, lower, 10)
+		b = append(b, '-')
+		b = strconv.AppendInt(b, upper, 10)
+		b = append(b, '/')
+		return string(append(b, total...))
 	}
 	return "*/" + total
 }
