@@ -182,14 +182,15 @@ func (r *Runner) acquire(ctx context.Context) (*pgxpool.Conn, error) {
 func (r *Runner) runImplicit(
 	ctx context.Context, conn *pgx.Conn, env *Env, sql string, args []any,
 ) (*Result, error) {
-	stmts, before, err := r.statements(conn, env, false, sql, args)
+	searchPath := SearchPath(env.SearchPath)
+	stmts, before, err := r.statements(conn, env, searchPath, false, sql, args)
 	if err != nil {
 		return nil, internalError(err)
 	}
 	if env.Rollback {
 		stmts = append(stmts, stmt{sql: rollbackSQL, params: [][]byte{[]byte(rollbackMarker)}})
 	}
-	x := r.send(ctx, conn, env, stmts)
+	x := r.send(ctx, conn, env.Role, searchPath, stmts)
 
 	res, err := readMain(x, before)
 	if err == nil && env.Rollback {
@@ -206,14 +207,14 @@ func (r *Runner) runImplicit(
 	return res, nil
 }
 
-// send starts the exchange of stmts on conn.
-func (r *Runner) send(ctx context.Context, conn *pgx.Conn, env *Env, stmts []stmt) *exchange {
+// send starts the exchange of stmts on conn, run as role with searchPath
+// (SearchPath's rendering).
+func (r *Runner) send(ctx context.Context, conn *pgx.Conn, role, searchPath string, stmts []stmt) *exchange {
 	cache := statements(conn.PgConn(), r.StatementCacheSize)
-	var searchPath string
-	if cache != nil {
-		searchPath = SearchPath(env.SearchPath)
+	if cache == nil {
+		searchPath = ""
 	}
-	return send(ctx, conn.PgConn(), cache, env.Role, searchPath, stmts)
+	return send(ctx, conn.PgConn(), cache, role, searchPath, stmts)
 }
 
 // readRollback reads the result of rollbackSQL, which must be its error.
@@ -236,11 +237,12 @@ func readRollback(x *exchange) error {
 func (r *Runner) runChecked(
 	ctx context.Context, conn *pgx.Conn, env *Env, sql string, args []any,
 ) (*Result, error) {
-	stmts, before, err := r.statements(conn, env, true, sql, args)
+	searchPath := SearchPath(env.SearchPath)
+	stmts, before, err := r.statements(conn, env, searchPath, true, sql, args)
 	if err != nil {
 		return nil, internalError(err)
 	}
-	x := r.send(ctx, conn, env, stmts)
+	x := r.send(ctx, conn, env.Role, searchPath, stmts)
 	res, err := readMain(x, before)
 	if closeErr := x.finish(); err == nil {
 		err = closeErr
@@ -279,13 +281,13 @@ func rollback(ctx context.Context, conn *pgx.Conn) {
 // statements lists [BEGIN], the settings, [the pre-request call] and the
 // main statement, and says how many statements precede the main one.
 func (r *Runner) statements(
-	conn *pgx.Conn, env *Env, begin bool, sql string, args []any,
+	conn *pgx.Conn, env *Env, searchPath string, begin bool, sql string, args []any,
 ) ([]stmt, int, error) {
 	stmts := make([]stmt, 0, 5)
 	if begin {
 		stmts = append(stmts, stmt{sql: "BEGIN"})
 	}
-	q, vals := r.withAppSettings(settings(env))
+	q, vals := r.withAppSettings(settings(env, searchPath))
 	stmts = append(stmts, stmt{sql: q, params: vals})
 	if r.PreRequest != "" {
 		stmts = append(stmts, stmt{sql: "SELECT " + qualifiedName(r.PreRequest) + "()"})

@@ -29,15 +29,15 @@ const settingsReadOnlySQL = settingsSQL +
 	", pg_catalog.set_config('transaction_read_only', 'on', true)"
 
 // settings returns the settings statement and its parameter values (text)
-// for env.
-func settings(env *Env) (string, [][]byte) {
+// for env, whose search path renders as searchPath.
+func settings(env *Env, searchPath string) (string, [][]byte) {
 	claims := env.Claims
 	if len(claims) == 0 {
 		// Policies can still ask auth.role().
 		claims, _ = json.Marshal(map[string]string{"role": env.Role})
 	}
 	vals := [][]byte{
-		[]byte(SearchPath(env.SearchPath)),
+		[]byte(searchPath),
 		[]byte(env.Role),
 		claims,
 		[]byte(env.Method),
