@@ -79,9 +79,6 @@ type Runner struct {
 	// AppSettings are set as transaction-local settings on every request, keyed by full
 	// name such as "app.settings.jwt_exp" (PostgREST's app.settings.*). Nil sets none.
 	AppSettings map[string]string
-
-	// deadlines bounds the waits for a connection (AcquireTimeout).
-	deadlines sharedDeadline
 }
 
 // NewRunner returns a Runner on pool. The pool's login role should be an
@@ -153,24 +150,13 @@ func (r *Runner) runOnce(ctx context.Context, conn *pgx.Conn, env *Env, sql stri
 	return r.runImplicit(ctx, conn, env, sql, args)
 }
 
-// acquire takes a pooled connection, waiting at most AcquireTimeout (up to
-// an eighth more: the deadline is shared, see sharedDeadline). A request
-// whose client went away while it waited gives the connection back.
 func (r *Runner) acquire(ctx context.Context) (*pgxpool.Conn, error) {
-	wait := ctx
 	if r.AcquireTimeout > 0 {
-		wait = r.deadlines.get(r.AcquireTimeout)
-		if ctxDeadline, ok := ctx.Deadline(); ok {
-			if waitDeadline, _ := wait.Deadline(); ctxDeadline.Before(waitDeadline) {
-				wait = ctx
-			}
-		}
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, r.AcquireTimeout)
+		defer cancel()
 	}
-	conn, err := r.pool.Acquire(wait)
-	if err == nil && wait != ctx && ctx.Err() != nil {
-		conn.Release()
-		err = ctx.Err()
-	}
+	conn, err := r.pool.Acquire(ctx)
 	if err != nil {
 		return nil, &acquireError{err: err}
 	}
