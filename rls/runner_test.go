@@ -402,3 +402,29 @@ func TestRunAcquireTimeout(t *testing.T) {
 		t.Errorf("cancelled: %v", err)
 	}
 }
+
+// A client that goes away while every connection is busy stops waiting at
+// once instead of holding its place until the acquisition timeout.
+func TestRunStopsWaitingWhenTheClientLeaves(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	pool := e.pool(t, 1, execModes[0])
+	r := rls.NewRunner(pool)
+	r.AcquireTimeout = 5 * time.Second
+
+	held, err := pool.Acquire(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer held.Release()
+	ctx, cancel := context.WithCancel(context.Background())
+	time.AfterFunc(100*time.Millisecond, cancel)
+	start := time.Now()
+	_, err = r.Run(ctx, anonEnv(), selectItems, nil)
+	if waited := time.Since(start); waited > 2*time.Second {
+		t.Fatalf("Run returned %s after the client left", waited-100*time.Millisecond)
+	}
+	if rerr, ok := errors.AsType[*rls.Error](err); !ok || rerr.Status != 503 || rerr.Code == "PGRST003" {
+		t.Errorf("client gone: %v", err)
+	}
+}
