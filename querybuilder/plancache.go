@@ -123,6 +123,9 @@ func (c *PlanCache) store(cat *catalog.Catalog, key string, cp *cachedPlan) {
 			}
 		}
 	}
+	if size > planCacheBytes/16 {
+		return // one shape may not take a sixteenth of the cache
+	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.cat != cat || c.plans == nil || len(c.plans) >= c.size || c.bytes+size > planCacheBytes {

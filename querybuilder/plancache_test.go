@@ -383,3 +383,17 @@ func TestPlanCacheLongKeysStayBounded(t *testing.T) {
 	}
 	runtime.KeepAlive(pc)
 }
+
+// One shape larger than a sixteenth of the byte bound is never kept.
+func TestPlanCacheSkipsHugeShapes(t *testing.T) {
+	t.Parallel()
+	cat := fixtureCatalog()
+	pc := NewPlanCache(DefaultPlanCacheSize)
+	r := req("GET", "posts", "select=id&id=eq.1&pad="+strings.Repeat("x", planCacheBytes/16))
+	if _, err := pc.Build(cat, &r); err != nil {
+		t.Fatal(err)
+	}
+	if pc.Len() != 0 {
+		t.Fatal("a shape over a sixteenth of the cache was kept")
+	}
+}

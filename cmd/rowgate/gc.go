@@ -35,7 +35,8 @@ func tuneGC(environ []string, cgroupRoot string) gcTuning {
 	var t gcTuning
 	set := func(name string) bool {
 		for _, kv := range environ {
-			if strings.HasPrefix(kv, name+"=") {
+			// The runtime reads an empty value as unset, and so does this.
+			if v, ok := strings.CutPrefix(kv, name+"="); ok && v != "" {
 				return true
 			}
 		}

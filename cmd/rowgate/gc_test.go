@@ -22,7 +22,7 @@ func TestTuneGC(t *testing.T) {
 	if got.percent != 0 || debug.SetGCPercent(100) != 100 {
 		t.Fatal("tuneGC overrode GOGC from the environment")
 	}
-	got = tuneGC([]string{"PATH=/bin"}, noCgroup)
+	got = tuneGC([]string{"PATH=/bin", "GOGC="}, noCgroup)
 	if got.percent != serveGCPercent || debug.SetGCPercent(100) != serveGCPercent {
 		t.Fatalf("GC percent not set to %d: %+v", serveGCPercent, got)
 	}
