@@ -36,6 +36,14 @@ func (s fuzzSeed) request() Request {
 	return r
 }
 
+// addFuzzSeeds gives f the seed corpus: query, body, method, table, prefer.
+func addFuzzSeeds(f *testing.F) {
+	seeds, _ := fuzzSeeds()
+	for _, s := range seeds {
+		f.Add(s.query, s.body, s.method, s.table, s.prefer)
+	}
+}
+
 // fuzzSeeds are the golden cases (first goldenSeeds of them) plus inputs
 // aimed at the parsers' edges.
 func fuzzSeeds() (seeds []fuzzSeed, goldenSeeds int) {
@@ -91,10 +99,7 @@ var placeholderRE = regexp.MustCompile(`\$([0-9]+)`)
 // literal but the builder's own and the catalog's (values are bound), and
 // that PostgreSQL parses it (when the test database is reachable).
 func FuzzBuild(f *testing.F) {
-	seeds, _ := fuzzSeeds()
-	for _, s := range seeds {
-		f.Add(s.query, s.body, s.method, s.table, s.prefer)
-	}
+	addFuzzSeeds(f)
 	cat := fixtureCatalog()
 	f.Fuzz(func(t *testing.T, query string, body []byte, method, table uint8, prefer string) {
 		r := fuzzSeed{query, body, method, table, prefer}.request()

@@ -227,10 +227,7 @@ func TestPlanCacheFollowsTheCatalogAndItsSize(t *testing.T) {
 // a request of the same shape with other values has filled it, is what the
 // builder makes of it.
 func FuzzPlanCache(f *testing.F) {
-	seeds, _ := fuzzSeeds()
-	for _, s := range seeds {
-		f.Add(s.query, s.body, s.method, s.table, s.prefer)
-	}
+	addFuzzSeeds(f)
 	cat := fixtureCatalog()
 	f.Fuzz(func(t *testing.T, query string, body []byte, method, table uint8, prefer string) {
 		s := fuzzSeed{query: query, body: body, method: method, table: table, prefer: prefer}

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"slices"
+	"sync"
 	"testing"
 	"time"
 
@@ -378,17 +379,9 @@ func TestRunResultShape(t *testing.T) {
 
 func TestRunAcquireTimeout(t *testing.T) {
 	t.Parallel()
-	e := newEnv(t)
-	pool := e.pool(t, 1, execModes[0])
-	r := rls.NewRunner(pool)
-	r.AcquireTimeout = 50 * time.Millisecond
-
-	held, err := pool.Acquire(context.Background())
-	if err != nil {
-		t.Fatal(err)
-	}
+	r, release := busyRunner(t, 50*time.Millisecond)
 	rerr := runErr(t, r, anonEnv(), selectItems)
-	held.Release()
+	release()
 	if rerr.Status != 504 || rerr.Code != "PGRST003" {
 		t.Errorf("got %+v", rerr)
 	}
@@ -397,30 +390,40 @@ func TestRunAcquireTimeout(t *testing.T) {
 	// A cancelled request is a connection-level failure.
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	_, err = r.Run(ctx, anonEnv(), selectItems, nil)
+	_, err := r.Run(ctx, anonEnv(), selectItems, nil)
 	if rerr, ok := errors.AsType[*rls.Error](err); !ok || rerr.Status != 503 {
 		t.Errorf("cancelled: %v", err)
 	}
+}
+
+// busyRunner is a runner with the given acquisition timeout on a pool of
+// one connection, which is held until release is called (at the latest
+// when the test ends).
+func busyRunner(t *testing.T, timeout time.Duration) (r *rls.Runner, release func()) {
+	t.Helper()
+	e := newEnv(t)
+	pool := e.pool(t, 1, execModes[0])
+	r = rls.NewRunner(pool)
+	r.AcquireTimeout = timeout
+	held, err := pool.Acquire(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var once sync.Once
+	release = func() { once.Do(held.Release) }
+	t.Cleanup(release)
+	return r, release
 }
 
 // A client that goes away while every connection is busy stops waiting at
 // once instead of holding its place until the acquisition timeout.
 func TestRunStopsWaitingWhenTheClientLeaves(t *testing.T) {
 	t.Parallel()
-	e := newEnv(t)
-	pool := e.pool(t, 1, execModes[0])
-	r := rls.NewRunner(pool)
-	r.AcquireTimeout = 5 * time.Second
-
-	held, err := pool.Acquire(context.Background())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer held.Release()
+	r, _ := busyRunner(t, 5*time.Second)
 	ctx, cancel := context.WithCancel(context.Background())
 	time.AfterFunc(100*time.Millisecond, cancel)
 	start := time.Now()
-	_, err = r.Run(ctx, anonEnv(), selectItems, nil)
+	_, err := r.Run(ctx, anonEnv(), selectItems, nil)
 	if waited := time.Since(start); waited > 2*time.Second {
 		t.Fatalf("Run returned %s after the client left", waited-100*time.Millisecond)
 	}
