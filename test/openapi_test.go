@@ -173,3 +173,32 @@ func TestOpenAPIDisabled(t *testing.T) {
 	// Everything else still works.
 	expect(t, g.at(t, "GET", "/rpc/rpc_add?a=1", "", ""), http.StatusOK)
 }
+
+// TestOpenAPIServerProxyURI: behind a proxy, the document gives the public
+// address (openapi-server-proxy-uri), not the one the request came to.
+func TestOpenAPIServerProxyURI(t *testing.T) {
+	t.Parallel()
+	g := sharedGateway(t, map[string]string{
+		"PGRST_OPENAPI_MODE":             "ignore-privileges",
+		"PGRST_OPENAPI_SERVER_PROXY_URI": "https://api.example.com:8443/v1",
+	})
+	r, err := doCall("GET", g.base+"/", "", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var doc struct {
+		Host     string   `json:"host"`
+		BasePath string   `json:"basePath"`
+		Schemes  []string `json:"schemes"`
+		Paths    map[string]any
+	}
+	if err := json.Unmarshal(r.Body, &doc); err != nil || r.Status != http.StatusOK {
+		t.Fatalf("GET / = %d %s (%v)", r.Status, r.Body, err)
+	}
+	if doc.Host != "api.example.com:8443" || doc.BasePath != "/v1" || !slices.Equal(doc.Schemes, []string{"https"}) {
+		t.Errorf("host %q basePath %q schemes %v", doc.Host, doc.BasePath, doc.Schemes)
+	}
+	if _, ok := doc.Paths["/items"]; !ok {
+		t.Error("/items missing")
+	}
+}

@@ -89,6 +89,10 @@ type Config struct {
 	LogLevel string
 	// OpenAPIMode is follow-privileges (default), ignore-privileges or disabled (openapi-mode).
 	OpenAPIMode string
+	// OpenAPIServerProxyURI is the API's public address for the OpenAPI document's host,
+	// basePath and schemes (openapi-server-proxy-uri), an absolute http or https URL. Empty
+	// uses the scheme and host each request came to.
+	OpenAPIServerProxyURI string
 
 	// JWTJWKSURL is an http(s) URL to fetch verification keys from (jwt-jwks-url,
 	// ROWGATE_JWT_JWKS_URL). Empty means none.
@@ -299,6 +303,10 @@ var configKeys = []configKey{
 	}},
 	{name: "log-level", set: func(c *Config, _, v string) error { c.LogLevel = v; return nil }},
 	{name: "openapi-mode", set: func(c *Config, _, v string) error { c.OpenAPIMode = v; return nil }},
+	{name: "openapi-server-proxy-uri", set: func(c *Config, _, v string) error {
+		c.OpenAPIServerProxyURI = v
+		return nil
+	}},
 
 	{name: "jwt-jwks-url", own: true, set: func(c *Config, _, v string) error {
 		c.JWTJWKSURL = v
@@ -379,7 +387,7 @@ var configIgnoredKeys = []string{
 	"db-pool-automatic-recovery", "db-pool-max-idletime", "db-pool-max-lifetime",
 	"db-pool-timeout", "db-pre-config", "db-root-spec",
 	"db-timezone-enabled", "db-use-legacy-gucs", "jwt-cache-max-lifetime", "log-query",
-	"openapi-security-active", "openapi-server-proxy-uri", "raw-media-types", "root-spec",
+	"openapi-security-active", "raw-media-types", "root-spec",
 	"server-otel-enabled", "server-reuseport", "server-trace-header", "server-unix-socket",
 	"server-unix-socket-mode", "url-use-legacy-target-names",
 }
@@ -754,6 +762,11 @@ func (c *Config) validate() error {
 	}
 	if !slices.Contains(configOpenAPI, c.OpenAPIMode) {
 		bad("openapi-mode", "must be one of %s, got %q", strings.Join(configOpenAPI, ", "), c.OpenAPIMode)
+	}
+	if v := c.OpenAPIServerProxyURI; v != "" {
+		if u, err := url.Parse(v); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			bad("openapi-server-proxy-uri", "must be an absolute http or https URL, got %q", v)
+		}
 	}
 	errs = append(errs, c.validateAuth())
 	return errors.Join(errs...)

@@ -336,6 +336,7 @@ func TestLoadConfigErrors(t *testing.T) {
 		{"tx end", []string{"PGRST_DB_TX_END=abort"}, "db-tx-end", "must be one of"},
 		{"log level", []string{"PGRST_LOG_LEVEL=verbose"}, "log-level", "must be one of"},
 		{"openapi mode", []string{"PGRST_OPENAPI_MODE=on"}, "openapi-mode", "must be one of"},
+		{"openapi proxy", []string{"PGRST_OPENAPI_SERVER_PROXY_URI=api.example.com/v1"}, "openapi-server-proxy-uri", "absolute http or https URL"},
 		{"pg_catalog", []string{"PGRST_DB_SCHEMAS=api,pg_catalog"}, "db-schemas", `"pg_catalog" cannot`},
 		{"information_schema", []string{"PGRST_DB_SCHEMA=information_schema"}, "db-schemas",
 			`"information_schema" cannot`},

@@ -147,21 +147,22 @@ func newApp(ctx context.Context, cfg Config, logger *slog.Logger, extra ...gatew
 	runner.AppSettings = cfg.AppSettings
 	sessions, routes := authOptions(a.auth, extra)
 	srv := gateway.New(gateway.Options{
-		Sessions:           sessions,
-		Routes:             routes,
-		Metrics:            a.metrics,
-		ServerTiming:       cfg.ServerTimingEnabled,
-		BodyLimit:          cfg.ServerMaxBodyBytes,
-		Auth:               a.verifier,
-		DB:                 runner,
-		Catalog:            a.catalog.Load,
-		MaxRows:            cfg.DBMaxRows,
-		AggregatesEnabled:  cfg.DBAggregatesEnabled,
-		ExtraSearchPath:    cfg.DBExtraSearchPath,
-		TxEnd:              cfg.DBTxEnd,
-		CORSAllowedOrigins: cfg.ServerCORSAllowedOrigins,
-		Logger:             logger,
-		OpenAPIMode:        cfg.OpenAPIMode,
+		Sessions:              sessions,
+		Routes:                routes,
+		Metrics:               a.metrics,
+		ServerTiming:          cfg.ServerTimingEnabled,
+		BodyLimit:             cfg.ServerMaxBodyBytes,
+		Auth:                  a.verifier,
+		DB:                    runner,
+		Catalog:               a.catalog.Load,
+		MaxRows:               cfg.DBMaxRows,
+		AggregatesEnabled:     cfg.DBAggregatesEnabled,
+		ExtraSearchPath:       cfg.DBExtraSearchPath,
+		TxEnd:                 cfg.DBTxEnd,
+		CORSAllowedOrigins:    cfg.ServerCORSAllowedOrigins,
+		Logger:                logger,
+		OpenAPIMode:           cfg.OpenAPIMode,
+		OpenAPIServerProxyURI: cfg.OpenAPIServerProxyURI,
 	})
 	a.handler = srv
 	a.registry.MustRegister(rls.NewPoolCollector(a.pool, srv.Pending))
