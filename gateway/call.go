@@ -50,6 +50,12 @@ func (s *Server) readCall(c echo.Context, tm *timing) (*call, error) {
 		return nil, err
 	}
 	k.prefer = querybuilder.ParsePrefer(req.Header.Values("Prefer"))
+	if tz := k.prefer.Timezone; tz != "" && !k.cat.Timezones[tz] {
+		// A time zone the server does not know is not applied, as in
+		// PostgREST; with handling=strict it is refused.
+		k.prefer.Timezone = ""
+		k.prefer.Invalid = append(k.prefer.Invalid, "timezone="+tz)
+	}
 	if k.prefer.Handling == "strict" && len(k.prefer.Invalid) > 0 {
 		return nil, newError(http.StatusBadRequest, "PGRST122",
 			"Invalid preferences given with handling=strict",
@@ -93,6 +99,7 @@ func (s *Server) env(k *call, readOnly bool) (env *rls.Env, txApplied bool) {
 		Headers:    headersJSON(k.req.Header),
 		Cookies:    cookiesJSON(k.req),
 		SearchPath: append([]string{k.schema}, s.opts.ExtraSearchPath...),
+		Timezone:   k.prefer.Timezone,
 		ReadOnly:   readOnly,
 		Rollback:   rollback,
 	}, txApplied

@@ -161,6 +161,9 @@ func (r *response) applied() string {
 	if p.Count != "" {
 		out = append(out, "count="+p.Count)
 	}
+	if p.Timezone != "" {
+		out = append(out, "timezone="+p.Timezone)
+	}
 	if r.txApplied {
 		out = append(out, "tx="+p.Tx)
 	}

@@ -141,6 +141,9 @@ func (r *rpcResponse) applied() string {
 	if p.Count != "" && r.plan.Set() {
 		out = append(out, "count="+p.Count)
 	}
+	if p.Timezone != "" {
+		out = append(out, "timezone="+p.Timezone)
+	}
 	if r.txApplied {
 		out = append(out, "tx="+p.Tx)
 	}

@@ -25,6 +25,9 @@ type Env struct {
 	// SearchPath is the schema list for search_path: the request's schema
 	// first, then the extra search path.
 	SearchPath []string
+	// Timezone is the time zone for the transaction (Prefer: timezone), a
+	// name the server knows; empty keeps the server's.
+	Timezone string
 	// ReadOnly runs the transaction READ ONLY.
 	ReadOnly bool
 	// Rollback ends the transaction with ROLLBACK instead of COMMIT: the

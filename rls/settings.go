@@ -23,10 +23,20 @@ const settingsSQL = "SELECT " +
 	"pg_catalog.set_config('response.headers', '', true), " +
 	"pg_catalog.set_config('response.status', '', true)"
 
-// settingsReadOnlySQL is settingsSQL that also makes the transaction read
-// only. Turning read-only on is allowed at any point of a transaction.
-const settingsReadOnlySQL = settingsSQL +
-	", pg_catalog.set_config('transaction_read_only', 'on', true)"
+// Optional parts of the settings statement: the time zone (Prefer:
+// timezone), then read-only, which may be turned on at any point of a
+// transaction.
+const (
+	timezoneSQL = ", pg_catalog.set_config('timezone', $8, true)"
+	readOnlySQL = ", pg_catalog.set_config('transaction_read_only', 'on', true)"
+)
+
+// settingsStatements holds the four forms of the settings statement, by
+// [time zone][read only].
+var settingsStatements = [2][2]string{
+	{settingsSQL, settingsSQL + readOnlySQL},
+	{settingsSQL + timezoneSQL, settingsSQL + timezoneSQL + readOnlySQL},
+}
 
 // settings returns the settings statement and its parameter values (text)
 // for env, whose search path renders as searchPath.
@@ -45,10 +55,16 @@ func settings(env *Env, searchPath string) (string, [][]byte) {
 		jsonOrEmpty(env.Headers),
 		jsonOrEmpty(env.Cookies),
 	}
-	if env.ReadOnly {
-		return settingsReadOnlySQL, vals
+	tz := 0
+	if env.Timezone != "" {
+		tz = 1
+		vals = append(vals, []byte(env.Timezone))
 	}
-	return settingsSQL, vals
+	ro := 0
+	if env.ReadOnly {
+		ro = 1
+	}
+	return settingsStatements[tz][ro], vals
 }
 
 // jsonOrEmpty returns b, or an empty JSON object when b is empty.

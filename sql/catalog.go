@@ -73,5 +73,23 @@ func LoadCatalog(ctx context.Context, q Querier, schemas []string) (*catalog.Cat
 	if err := loadFunctions(ctx, q, schemas, cat); err != nil {
 		return nil, err
 	}
+	if err := loadTimezones(ctx, q, cat); err != nil {
+		return nil, err
+	}
 	return cat, nil
+}
+
+// loadTimezones reads the time zone names the server knows, which
+// Prefer: timezone is checked against.
+func loadTimezones(ctx context.Context, q Querier, cat *catalog.Catalog) error {
+	var names []string
+	if err := q.QueryRow(ctx,
+		"SELECT coalesce(array_agg(name), '{}') FROM pg_catalog.pg_timezone_names").Scan(&names); err != nil {
+		return fmt.Errorf("query time zones: %w", err)
+	}
+	cat.Timezones = make(map[string]bool, len(names))
+	for _, n := range names {
+		cat.Timezones[n] = true
+	}
+	return nil
 }

@@ -482,3 +482,37 @@ func TestGrammarMalformed(t *testing.T) {
 		})
 	}
 }
+
+// Prefer: timezone sets the transaction's time zone when the server knows
+// the name; an unknown one is ignored, or refused with handling=strict.
+func TestPreferTimezone(t *testing.T) {
+	t.Parallel()
+	g := startOwnGateway(t)
+	const moment = "/gc_moments?select=at&id=eq.1"
+
+	r := g.at(t, "GET", moment, "", "", "Prefer: timezone=Asia/Tokyo")
+	expect(t, r, 200, "Preference-Applied: timezone=Asia/Tokyo")
+	expectBody(t, r, `[{"at":"2024-01-01T21:00:00+09:00"}]`)
+
+	// The next request on the same connection is back in the server's zone.
+	r = g.at(t, "GET", moment, "", "", "Prefer: timezone=America/Los_Angeles")
+	expect(t, r, 200, "Preference-Applied: timezone=America/Los_Angeles")
+	expectBody(t, r, `[{"at":"2024-01-01T04:00:00-08:00"}]`)
+	plain := g.at(t, "GET", moment, "", "")
+	expect(t, plain, 200, "Preference-Applied: ")
+	if strings.Contains(string(plain.Body), "-08:00") || strings.Contains(string(plain.Body), "+09:00") {
+		t.Fatalf("a request without the preference kept another's time zone: %s", plain.Body)
+	}
+
+	unknown := g.at(t, "GET", moment, "", "", "Prefer: timezone=Mars/Olympus_Mons")
+	expect(t, unknown, 200, "Preference-Applied: ")
+	if string(unknown.Body) != string(plain.Body) {
+		t.Fatalf("an unknown time zone changed the body: %s, want %s", unknown.Body, plain.Body)
+	}
+	expectError(t, g.at(t, "GET", moment, "", "", "Prefer: handling=strict, timezone=Mars/Olympus_Mons"),
+		400, "PGRST122")
+	// Functions run in it too.
+	r = g.at(t, "GET", "/rpc/gc_zone", "", "", "Prefer: timezone=Asia/Kolkata")
+	expect(t, r, 200, "Preference-Applied: timezone=Asia/Kolkata")
+	expectBody(t, r, `"Asia/Kolkata"`)
+}

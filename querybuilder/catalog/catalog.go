@@ -17,6 +17,10 @@ type Catalog struct {
 	// Functions holds the functions of the exposed schemas by name, each
 	// with its overloads; see [Catalog.AddFunction].
 	Functions map[Name][]*Function
+
+	// Timezones holds the server's time zone names (pg_timezone_names), the
+	// values Prefer: timezone may take. Nil when they were not loaded.
+	Timezones map[string]bool
 }
 
 // Name is a schema-qualified relation name.

@@ -117,3 +117,10 @@ CREATE POLICY gc_pairs_update ON gc_pairs FOR UPDATE USING (owner = auth.uid()) 
 CREATE POLICY gc_pairs_delete ON gc_pairs FOR DELETE USING (owner = auth.uid());
 GRANT SELECT ON gc_pairs TO anon;
 GRANT SELECT, INSERT, UPDATE, DELETE ON gc_pairs TO authenticated;
+
+-- One instant, for Prefer: timezone.
+CREATE TABLE gc_moments (id integer PRIMARY KEY, at timestamptz NOT NULL);
+INSERT INTO gc_moments VALUES (1, '2024-01-01 12:00:00+00');
+GRANT SELECT ON gc_moments TO anon, authenticated;
+CREATE FUNCTION gc_zone() RETURNS text LANGUAGE sql STABLE AS $$ SELECT current_setting('timezone') $$;
+GRANT EXECUTE ON FUNCTION gc_zone() TO anon, authenticated;
