@@ -78,6 +78,10 @@ var goldenGroups = map[string][]buildCase{
 		{"insert_object", with(req("POST", "posts", ""), func(r *Request) {
 			r.Body = []byte(`{"title":"t","price":12345678901234567890.1234567890}`)
 		})},
+		{"insert_representation_ordered", with(req("POST", "posts", "select=id,title&order=title.desc,data->>k.asc.nullsfirst"), func(r *Request) {
+			r.Body = []byte(`[{"title":"a"},{"title":"b"}]`)
+			r.Prefer.Return = "representation"
+		})},
 		{"insert_array_representation", with(req("POST", "posts", "select=id,title"), func(r *Request) {
 			r.Body = []byte(`[{"title":"a"},{"title":"b","views":2}]`)
 			r.Prefer.Return = "representation"

@@ -91,7 +91,26 @@ func finishWrite(t *catalog.Table, q *Query, r *Request, stmt sq.Sqlizer, p *pay
 		for _, j := range lv.joins {
 			inner = inner.JoinClause(j)
 		}
-		inner = inner.GroupBy(groupBy(cols)...)
+		groups := groupBy(cols)
+		inner = inner.GroupBy(groups...)
+		// order sorts the rows returned, as in PostgREST; terms on
+		// embedded resources are left out here.
+		var plain []OrderTerm
+		for _, term := range q.Order {
+			if term.Relation == "" {
+				plain = append(plain, term)
+			}
+		}
+		order, err := orderSQL(t, sourceAlias, plain)
+		if err != nil {
+			return nil, err
+		}
+		if groups != nil {
+			order = groupedOrder(order, cols)
+		}
+		for _, o := range order {
+			inner = inner.OrderByClause(o)
+		}
 		res.body, res.cols = bodyRows, cols
 	case r.Prefer.Return == "headers-only" && r.Method == "POST" && len(t.PrimaryKey) > 0:
 		for _, k := range t.PrimaryKey {

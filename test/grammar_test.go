@@ -257,6 +257,16 @@ func TestGrammarWrites(t *testing.T) {
 			"Prefer: count=exact")
 		expect(t, r, 201, "Content-Range: */2")
 	})
+	t.Run("order sorts the representation", func(t *testing.T) {
+		body := `[{"slug":"gw-o1","title":"b"},{"slug":"gw-o2","title":"c"},{"slug":"gw-o3","title":"a"}]`
+		r := g.at(t, "POST", "/gc_notes?select=slug&order=title.desc", alice, body, repr)
+		expect(t, r, 201)
+		expectBody(t, r, `[{"slug":"gw-o2"},{"slug":"gw-o1"},{"slug":"gw-o3"}]`)
+		r = g.at(t, "PATCH", "/gc_notes?slug=like.gw-o*&select=slug,priority&order=slug.desc", alice,
+			`{"priority":5}`, repr)
+		expect(t, r, 200)
+		expectBody(t, r, `[{"slug":"gw-o3","priority":5},{"slug":"gw-o2","priority":5},{"slug":"gw-o1","priority":5}]`)
+	})
 	t.Run("csv, columns and missing default", func(t *testing.T) {
 		r := g.at(t, "POST", "/gc_notes?select=slug,title,body&order=slug", alice,
 			"slug,title,body\ngw-csv1,\"a, b\",NULL\ngw-csv2,c,d\n", "Content-Type: text/csv", repr)
