@@ -2,7 +2,6 @@ package gateway
 
 import (
 	"net/http"
-	"strings"
 
 	"github.com/labstack/echo/v4"
 
@@ -56,10 +55,8 @@ func (s *Server) readCall(c echo.Context, tm *timing) (*call, error) {
 		k.prefer.Timezone = ""
 		k.prefer.Invalid = append(k.prefer.Invalid, "timezone="+tz)
 	}
-	if k.prefer.Handling == "strict" && len(k.prefer.Invalid) > 0 {
-		return nil, newError(http.StatusBadRequest, "PGRST122",
-			"Invalid preferences given with handling=strict",
-			"Invalid preferences: "+strings.Join(k.prefer.Invalid, ", "))
+	if err := k.prefer.StrictError(); err != nil {
+		return nil, err
 	}
 	if k.body, err = s.readBody(req); err != nil {
 		return nil, err

@@ -30,13 +30,8 @@ func build(cat *catalog.Catalog, r *Request) (*Plan, *Error) {
 	}
 
 	// The preferences that need checking before anything runs.
-	if r.Prefer.Handling == "strict" && len(r.Prefer.Invalid) > 0 {
-		return nil, &Error{
-			Status:  http.StatusBadRequest,
-			Code:    "PGRST122",
-			Message: "Invalid preferences given with handling=strict",
-			Details: "Invalid preferences: " + strings.Join(r.Prefer.Invalid, ", "),
-		}
+	if err := r.Prefer.StrictError(); err != nil {
+		return nil, err
 	}
 
 	q, err := parseQuery(r.RawQuery)

@@ -1,6 +1,7 @@
 package querybuilder
 
 import (
+	"net/http"
 	"slices"
 	"strconv"
 	"strings"
@@ -114,5 +115,19 @@ func (p *Prefer) field(name string) *string {
 		return &p.Params
 	default:
 		return &p.Tx
+	}
+}
+
+// StrictError is PostgREST's answer to preferences it did not understand
+// when handling=strict was asked for (400 PGRST122), or nil.
+func (p Prefer) StrictError() *Error {
+	if p.Handling != "strict" || len(p.Invalid) == 0 {
+		return nil
+	}
+	return &Error{
+		Status:  http.StatusBadRequest,
+		Code:    "PGRST122",
+		Message: "Invalid preferences given with handling=strict",
+		Details: "Invalid preferences: " + strings.Join(p.Invalid, ", "),
 	}
 }

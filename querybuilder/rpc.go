@@ -2,7 +2,6 @@ package querybuilder
 
 import (
 	"net/http"
-	"strings"
 
 	"github.com/rowgate/rowgate/querybuilder/catalog"
 )
@@ -64,13 +63,8 @@ func buildRPC(cat *catalog.Catalog, r *Request) (*RPCPlan, *Error) {
 			Message: "Cannot use the " + r.Method + " method on RPC",
 		}
 	}
-	if r.Prefer.Handling == "strict" && len(r.Prefer.Invalid) > 0 {
-		return nil, &Error{
-			Status:  http.StatusBadRequest,
-			Code:    "PGRST122",
-			Message: "Invalid preferences given with handling=strict",
-			Details: "Invalid preferences: " + strings.Join(r.Prefer.Invalid, ", "),
-		}
+	if err := r.Prefer.StrictError(); err != nil {
+		return nil, err
 	}
 
 	// The query string shapes the result; on GET it also holds the

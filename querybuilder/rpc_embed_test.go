@@ -2,10 +2,7 @@ package querybuilder
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
-	"fmt"
-	"path/filepath"
 	"strings"
 	"testing"
 
@@ -45,29 +42,14 @@ var rpcEmbedCases = []embedCase{
 }
 
 // TestRPCEmbedGolden compares the SQL of rpcEmbedCases with
-// testdata/rpc_embed.golden (rewritten by go test -update).
+// testdata/rpc_embed.golden.
 func TestRPCEmbedGolden(t *testing.T) {
 	t.Parallel()
-	cat := embedCatalog()
-	var b strings.Builder
-	for _, c := range rpcEmbedCases {
-		r := c.req
-		plan, err := BuildRPC(cat, &r)
-		if err != nil {
-			t.Fatalf("%s: %v", c.name, err)
-		}
-		args, err := json.Marshal(plan.Args)
-		if err != nil {
-			t.Fatal(err)
-		}
-		fmt.Fprintf(&b, "-- %s: %s /rpc/%s?%s", c.name, r.Method, r.Resource, r.RawQuery)
-		if len(r.Body) > 0 {
-			fmt.Fprintf(&b, " body=%q", r.Body)
-		}
-		fmt.Fprintf(&b, "\n%s\n-- args: %s\n-- read_only=%v\n\n", plan.SQL, args, plan.ReadOnly)
+	cases := make([]buildCase, len(rpcEmbedCases))
+	for i, c := range rpcEmbedCases {
+		cases[i] = buildCase{name: c.name, req: c.req}
 	}
-	got := b.String()
-	checkGolden(t, filepath.Join("testdata", "rpc_embed.golden"), got)
+	checkRPCGolden(t, embedCatalog(), "rpc_embed.golden", cases)
 }
 
 // TestPostgresRPCEmbed runs rpcEmbedCases against PostgreSQL, with the

@@ -182,7 +182,7 @@ func suggestFunction(cat *catalog.Catalog, schema, name string) string {
 	sort.Strings(names)
 	bestName, bestDist := "", max(len(name)/3, 2)+1
 	for _, n := range names {
-		if d := editDistance(name, n); d < bestDist {
+		if d := EditDistance(name, n); d < bestDist {
 			bestName, bestDist = n, d
 		}
 	}
@@ -192,8 +192,9 @@ func suggestFunction(cat *catalog.Catalog, schema, name string) string {
 	return schema + "." + bestName
 }
 
-// editDistance is the Levenshtein distance between a and b, in bytes.
-func editDistance(a, b string) int {
+// EditDistance is the Levenshtein distance between a and b, in bytes: the
+// measure of the "did you mean" hints, here and in the configuration reader.
+func EditDistance(a, b string) int {
 	prev := make([]int, len(b)+1)
 	cur := make([]int, len(b)+1)
 	for j := range prev {

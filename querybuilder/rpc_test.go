@@ -142,9 +142,15 @@ var rpcCases = []buildCase{
 // TestRPCGolden compares the SQL of every RPC case with testdata/rpc.golden.
 func TestRPCGolden(t *testing.T) {
 	t.Parallel()
-	cat := rpcCatalog()
+	checkRPCGolden(t, rpcCatalog(), "rpc.golden", rpcCases)
+}
+
+// checkRPCGolden builds every case with BuildRPC on cat and compares the
+// statements with testdata/<file> (rewritten by go test -update).
+func checkRPCGolden(t *testing.T, cat *catalog.Catalog, file string, cases []buildCase) {
+	t.Helper()
 	var b strings.Builder
-	for _, c := range rpcCases {
+	for _, c := range cases {
 		r := c.req
 		plan, err := BuildRPC(cat, &r)
 		if err != nil {
@@ -161,8 +167,7 @@ func TestRPCGolden(t *testing.T) {
 		fmt.Fprintf(&b, "\n%s\n-- args: %s\n-- read_only=%v max_affected=%d\n\n",
 			plan.SQL, args, plan.ReadOnly, plan.MaxAffected)
 	}
-	got := b.String()
-	checkGolden(t, filepath.Join("testdata", "rpc.golden"), got)
+	checkGolden(t, filepath.Join("testdata", file), b.String())
 }
 
 func TestRPCErrors(t *testing.T) {

@@ -3,6 +3,8 @@ package main
 import (
 	"log/slog"
 	"strings"
+
+	"github.com/rowgate/rowgate/querybuilder"
 )
 
 // logConfigNotes reports the settings loadConfig did not apply. An unknown key is most
@@ -34,7 +36,7 @@ func closestKey(name string) string {
 	best, bestDist := "", 3
 	for _, k := range configKeys {
 		for _, cand := range append([]string{k.name}, k.aliases...) {
-			if d := editDistance(key, cand); d < bestDist {
+			if d := querybuilder.EditDistance(key, cand); d < bestDist {
 				best, bestDist = cand, d
 			}
 		}
@@ -48,25 +50,4 @@ func closestKey(name string) string {
 		prefix = "PGRST_"
 	}
 	return prefix + strings.ToUpper(strings.ReplaceAll(best, "-", "_"))
-}
-
-// editDistance is the Levenshtein distance between a and b, in bytes.
-func editDistance(a, b string) int {
-	prev := make([]int, len(b)+1)
-	cur := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev, cur = cur, prev
-	}
-	return prev[len(b)]
 }
