@@ -125,3 +125,17 @@ func TestPage(t *testing.T) {
 		}
 	}
 }
+
+// requestError fails t unless err is an *Error with status and code, and
+// returns it.
+func requestError(t *testing.T, err error, status int, code string) *Error {
+	t.Helper()
+	var e *Error
+	if !errors.As(err, &e) {
+		t.Fatalf("err = %v, want *Error", err)
+	}
+	if e.Status != status || e.Code != code {
+		t.Fatalf("got %d %s (%s), want %d %s", e.Status, e.Code, e, status, code)
+	}
+	return e
+}

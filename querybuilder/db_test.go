@@ -270,15 +270,28 @@ func runDBCases(t *testing.T, conn *pgx.Conn, cases []dbCase) {
 			if err != nil {
 				t.Fatalf("Build: %v", err)
 			}
-			ctx := context.Background()
-			tx, err := conn.Begin(ctx)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer func() { _ = tx.Rollback(ctx) }()
-			runDBCase(t, tx, c, plan)
+			runDBCaseInTx(t, conn, c, plan)
 		})
 	}
+}
+
+// runDBCaseInTx runs one statement in a transaction that is rolled back,
+// read only when the plan says so (as rowgate runs it), and checks its
+// result row.
+func runDBCaseInTx(t *testing.T, conn *pgx.Conn, c dbCase, plan *Plan) {
+	t.Helper()
+	ctx := context.Background()
+	tx, err := conn.Begin(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = tx.Rollback(ctx) }()
+	if plan.ReadOnly {
+		if _, err := tx.Exec(ctx, "SET TRANSACTION READ ONLY"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	runDBCase(t, tx, c, plan)
 }
 
 // runDBCase runs one statement and checks its result row.

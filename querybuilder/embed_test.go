@@ -186,14 +186,7 @@ func TestPostgresEmbed(t *testing.T) {
 			if err != nil {
 				t.Fatalf("Build: %v", err)
 			}
-			ctx := context.Background()
-			tx, err := conn.Begin(ctx)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer func() { _ = tx.Rollback(ctx) }()
-			dc := dbCase{name: c.name, req: r, want: c.want, total: c.total}
-			runDBCase(t, tx, dc, plan)
+			runDBCaseInTx(t, conn, dbCase{name: c.name, req: r, want: c.want, total: c.total}, plan)
 		})
 	}
 }
@@ -279,13 +272,7 @@ func TestEmbedErrors(t *testing.T) {
 			t.Parallel()
 			r := c.req
 			_, err := Build(cat, &r)
-			var e *Error
-			if !errors.As(err, &e) {
-				t.Fatalf("Build = %v, want *Error", err)
-			}
-			if e.Status != c.status || e.Code != c.code {
-				t.Fatalf("got %d %s (%s), want %d %s", e.Status, e.Code, e.Error(), c.status, c.code)
-			}
+			e := requestError(t, err, c.status, c.code)
 			for _, part := range []struct{ got, want string }{{e.Message, c.message}, {e.Details, c.details}, {e.Hint, c.hint}} {
 				if !strings.Contains(part.got, part.want) {
 					t.Errorf("%q lacks %q", part.got, part.want)

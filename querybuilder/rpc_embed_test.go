@@ -1,8 +1,6 @@
 package querybuilder
 
 import (
-	"context"
-	"errors"
 	"strings"
 	"testing"
 
@@ -64,13 +62,7 @@ func TestPostgresRPCEmbed(t *testing.T) {
 			if err != nil {
 				t.Fatalf("BuildRPC: %v", err)
 			}
-			ctx := context.Background()
-			tx, err := conn.Begin(ctx)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer func() { _ = tx.Rollback(ctx) }()
-			runDBCase(t, tx, dbCase{name: c.name, req: r, want: c.want, total: c.total}, plan.Plan)
+			runDBCaseInTx(t, conn, dbCase{name: c.name, req: r, want: c.want, total: c.total}, plan.Plan)
 		})
 	}
 }
@@ -100,13 +92,7 @@ func TestRPCEmbedErrors(t *testing.T) {
 			t.Parallel()
 			r := c.req
 			_, err := BuildRPC(cat, &r)
-			var e *Error
-			if !errors.As(err, &e) {
-				t.Fatalf("err = %v, want *Error", err)
-			}
-			if e.Status != c.status || e.Code != c.code {
-				t.Fatalf("got %d %s (%s), want %d %s", e.Status, e.Code, e, c.status, c.code)
-			}
+			e := requestError(t, err, c.status, c.code)
 			if all := e.Message + "|" + e.Details; !strings.Contains(all, c.text) {
 				t.Errorf("%q lacks %q", all, c.text)
 			}

@@ -203,13 +203,7 @@ func TestRPCErrors(t *testing.T) {
 			t.Parallel()
 			r := c.req
 			_, err := BuildRPC(cat, &r)
-			var e *Error
-			if !errors.As(err, &e) {
-				t.Fatalf("err = %v, want *Error", err)
-			}
-			if e.Status != c.status || e.Code != c.code {
-				t.Fatalf("got %d %s (%s), want %d %s", e.Status, e.Code, e, c.status, c.code)
-			}
+			e := requestError(t, err, c.status, c.code)
 			all := e.Message + "|" + e.Details + "|" + e.Hint
 			if !strings.Contains(all, c.text) {
 				t.Errorf("%q lacks %q", all, c.text)
@@ -322,17 +316,7 @@ func TestPostgresRPC(t *testing.T) {
 			if err != nil {
 				t.Fatalf("BuildRPC: %v", err)
 			}
-			tx, err := conn.Begin(ctx)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer func() { _ = tx.Rollback(ctx) }()
-			if plan.ReadOnly {
-				if _, err := tx.Exec(ctx, "SET TRANSACTION READ ONLY"); err != nil {
-					t.Fatal(err)
-				}
-			}
-			runDBCase(t, tx, c, plan.Plan)
+			runDBCaseInTx(t, conn, c, plan.Plan)
 		})
 	}
 }
