@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync/atomic"
 
 	"github.com/jackc/pgx/v5/pgconn"
 )
@@ -49,6 +50,8 @@ type exchange struct {
 	closes int
 	// firstErr is the first server error read from the exchange.
 	firstErr error
+	// cost is the main statement's exchange cost, when it was prepared.
+	cost *atomic.Int64
 }
 
 // send writes stmts and a Sync to pc in one write. role and searchPath are
@@ -60,11 +63,11 @@ func send(ctx context.Context, pc *pgconn.PgConn, cache *stmtCache, role, search
 	x := &exchange{p: pc.StartPipeline(ctx), cache: cache, sent: make([]sentStmt, len(stmts))}
 	if cache != nil {
 		// Deallocate evicted statements first, where no error can skip it.
-		for _, name := range cache.closing {
+		closing := cache.takeClosing()
+		for _, name := range closing {
 			x.p.SendDeallocate(name)
 		}
-		x.closes = len(cache.closing)
-		cache.closing = cache.closing[:0]
+		x.closes = len(closing)
 	}
 	for i, s := range stmts {
 		if cache == nil {
@@ -89,23 +92,26 @@ func send(ctx context.Context, pc *pgconn.PgConn, cache *stmtCache, role, search
 // sendPrepared sends stmts as a batch when all of them are prepared and no
 // statement waits to be deallocated, and returns nil otherwise.
 func sendPrepared(ctx context.Context, pc *pgconn.PgConn, cache *stmtCache, role, searchPath string, stmts []stmt) *exchange {
-	if cache == nil || len(cache.closing) > 0 {
+	if cache == nil {
 		return nil
 	}
 	var descs [8]*pgconn.StatementDescription
 	if len(stmts) > len(descs) {
 		return nil
 	}
+	var keys [8]stmtKey
 	for i, s := range stmts {
-		if descs[i] = cache.get(stmtKey{role: role, searchPath: searchPath, sql: s.sql}); descs[i] == nil {
-			return nil
-		}
+		keys[i] = stmtKey{role: role, searchPath: searchPath, sql: s.sql}
+	}
+	cost := cache.prepared(keys[:len(stmts)], descs[:len(stmts)])
+	if cost == nil {
+		return nil
 	}
 	b := &pgconn.Batch{}
 	for i, s := range stmts {
 		b.ExecStatement(descs[i], s.params, s.formats, nil)
 	}
-	return &exchange{mrr: pc.ExecBatch(ctx, b), cache: cache, sent: make([]sentStmt, len(stmts))}
+	return &exchange{mrr: pc.ExecBatch(ctx, b), cache: cache, sent: make([]sentStmt, len(stmts)), cost: cost}
 }
 
 // result returns the next statement's result. The caller closes it before

@@ -13,6 +13,16 @@ type PoolCollector struct {
 	// pending counts requests that asked for a connection and have not
 	// finished with it; nil reports pgrst_db_pool_waiting as 0.
 	pending func() int64
+	// runner, when set, adds the waits in its own queue to the pool's.
+	runner *Runner
+}
+
+// WithRunner makes c count the waits in r's own queue (see
+// [Runner.QueueStats]) with the pool's, and export how many requests
+// went out queued behind another one. It returns c.
+func (c *PoolCollector) WithRunner(r *Runner) *PoolCollector {
+	c.runner = r
+	return c
 }
 
 // NewPoolCollector returns a collector for pool. pending, when not nil,
@@ -59,6 +69,8 @@ var (
 		"Requests waiting for a connection (estimated); PostgREST's name.")
 	descPgrstMax = poolDesc("pgrst_db_pool_max",
 		"Largest number of connections in the pool; PostgREST's name.")
+	descPoolQueued = poolDesc("rowgate_db_queued_exchanges_total",
+		"Requests whose statements went out on a busy connection, behind another request's.")
 	descPgrstTimeouts = poolDesc("pgrst_db_pool_timeouts_total",
 		"Acquisitions given up before a connection came free; PostgREST's name.")
 )
@@ -69,7 +81,7 @@ func (c *PoolCollector) Describe(ch chan<- *prometheus.Desc) {
 		descPoolTotal, descPoolIdle, descPoolAcquired, descPoolConstructing, descPoolMax,
 		descPoolAcquires, descPoolAcquireSeconds, descPoolEmptyAcquires,
 		descPoolEmptyWaitSeconds, descPoolCanceled, descPoolNewConns,
-		descPgrstAvailable, descPgrstWaiting, descPgrstMax, descPgrstTimeouts,
+		descPgrstAvailable, descPgrstWaiting, descPgrstMax, descPgrstTimeouts, descPoolQueued,
 	} {
 		ch <- d
 	}
@@ -92,13 +104,19 @@ func (c *PoolCollector) Collect(ch chan<- prometheus.Metric) {
 	gauge(descPoolConstructing, float64(s.ConstructingConns()))
 	gauge(descPoolMax, float64(s.MaxConns()))
 
-	// Acquisitions so far.
+	// Acquisitions so far, with the waits in the runner's own queue.
+	var q QueueStats
+	if c.runner != nil {
+		q = c.runner.QueueStats()
+	}
+	canceled := float64(s.CanceledAcquireCount() + q.Abandoned)
 	counter(descPoolAcquires, float64(s.AcquireCount()))
-	counter(descPoolAcquireSeconds, s.AcquireDuration().Seconds())
-	counter(descPoolEmptyAcquires, float64(s.EmptyAcquireCount()))
-	counter(descPoolEmptyWaitSeconds, s.EmptyAcquireWaitTime().Seconds())
-	counter(descPoolCanceled, float64(s.CanceledAcquireCount()))
+	counter(descPoolAcquireSeconds, (s.AcquireDuration() + q.WaitTime).Seconds())
+	counter(descPoolEmptyAcquires, float64(s.EmptyAcquireCount()+q.Waits))
+	counter(descPoolEmptyWaitSeconds, (s.EmptyAcquireWaitTime() + q.WaitTime).Seconds())
+	counter(descPoolCanceled, canceled)
 	counter(descPoolNewConns, float64(s.NewConnsCount()))
+	counter(descPoolQueued, float64(q.Queued))
 
 	// PostgREST's view of the same numbers.
 	var waiting int64
@@ -108,5 +126,5 @@ func (c *PoolCollector) Collect(ch chan<- prometheus.Metric) {
 	gauge(descPgrstAvailable, float64(s.IdleConns()))
 	gauge(descPgrstWaiting, float64(waiting))
 	gauge(descPgrstMax, float64(s.MaxConns()))
-	counter(descPgrstTimeouts, float64(s.CanceledAcquireCount()))
+	counter(descPgrstTimeouts, canceled)
 }

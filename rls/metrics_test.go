@@ -79,7 +79,7 @@ func TestPoolCollector(t *testing.T) {
 	for _, p := range problems {
 		t.Errorf("promlint: %s: %s", p.Metric, p.Text)
 	}
-	if n := testutil.CollectAndCount(rls.NewPoolCollector(pool, nil)); n != 15 {
-		t.Errorf("collector sends %d metrics, want 15", n)
+	if n := testutil.CollectAndCount(rls.NewPoolCollector(pool, nil)); n != 16 {
+		t.Errorf("collector sends %d metrics, want 16", n)
 	}
 }

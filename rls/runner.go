@@ -7,10 +7,12 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgtype"
 	"github.com/jackc/pgx/v5/pgxpool"
 )
 
@@ -79,12 +81,39 @@ type Runner struct {
 	// AppSettings are set as transaction-local settings on every request, keyed by full
 	// name such as "app.settings.jwt_exp" (PostgREST's app.settings.*). Nil sets none.
 	AppSettings map[string]string
+
+	// PipelineWindow lets a request that finds every pooled connection in
+	// use queue its statements on a connection behind an exchange whose
+	// statement usually takes less than this, from the moment it is sent
+	// to its last result, instead of waiting for a connection to come
+	// back (see pipeline.go). Zero turns queueing off.
+	PipelineWindow time.Duration
+
+	// maxConns is the pool's size. mu guards held, the connections the
+	// runner's requests hold or are acquiring, lanes, the exchanges a
+	// request may queue behind, and waiters, the requests waiting for a
+	// connection (see pipeline.go).
+	maxConns int32
+	mu       sync.Mutex
+	held     int32
+	lanes    []*lane
+	waiters  []*waiter
+
+	queueStats queueStats
 }
+
+// DefaultPipelineWindow is [NewRunner]'s PipelineWindow.
+const DefaultPipelineWindow = time.Millisecond
 
 // NewRunner returns a Runner on pool. The pool's login role should be an
 // authenticator that may switch to the request roles; see [CheckLogin].
 func NewRunner(pool *pgxpool.Pool) *Runner {
-	return &Runner{pool: pool, StatementCacheSize: DefaultStatementCacheSize}
+	return &Runner{
+		pool:               pool,
+		StatementCacheSize: DefaultStatementCacheSize,
+		PipelineWindow:     DefaultPipelineWindow,
+		maxConns:           pool.Config().MaxConns,
+	}
 }
 
 // rollbackSQL ends an Env.Rollback request: its cast fails when the
@@ -105,11 +134,45 @@ func (r *Runner) Run(ctx context.Context, env *Env, sql string, args []any) (*Re
 	if env == nil || env.Role == "" {
 		return nil, internalError(errors.New("rls: request has no role"))
 	}
-	conn, err := r.acquire(ctx)
-	if err != nil {
-		return nil, FromPgError(err, env.Anonymous)
+	res, stale, err := r.attempt(ctx, env, sql, args, false)
+	if stale {
+		// Nothing ran to completion; prepare everything afresh.
+		res, _, err = r.attempt(ctx, env, sql, args, true)
 	}
-	defer conn.Release()
+	return res, err
+}
+
+// attempt runs the request once, on a connection of its own or queued
+// behind another request (see [Runner.PipelineWindow]). stale reports a
+// cached statement that went stale, after which the request may be run
+// again; fresh drops the statements of the connection it runs on first.
+func (r *Runner) attempt(ctx context.Context, env *Env, sql string, args []any, fresh bool) (_ *Result, stale bool, _ error) {
+	// A request that may queue behind another one says which statements
+	// it runs; the main statement's arguments are encoded once it knows
+	// its connection.
+	var (
+		queued  []stmt
+		keys    []stmtKey
+		descs   []*pgconn.StatementDescription
+		keyBuf  [8]stmtKey
+		descBuf [8]*pgconn.StatementDescription
+	)
+	if r.queueing() && !fresh && env.Check == nil && !env.Rollback {
+		searchPath := SearchPath(env.SearchPath)
+		queued = append(r.leading(env, searchPath, false), stmt{sql: sql})
+		if len(queued) <= len(keyBuf) {
+			keys, descs = keyBuf[:len(queued)], descBuf[:len(queued)]
+			for i, s := range queued {
+				keys[i] = stmtKey{role: env.Role, searchPath: searchPath, sql: s.sql}
+			}
+		}
+	}
+	g, err := r.obtain(ctx, keys, descs)
+	if err != nil {
+		return nil, false, FromPgError(err, env.Anonymous)
+	}
+	h := &hold{r: r, conn: g.conn, since: g.since}
+	defer h.release()
 
 	// Once the statements are on their way, the exchange runs to its end
 	// even when the client goes away (its request context is cancelled):
@@ -119,18 +182,29 @@ func (r *Runner) Run(ctx context.Context, env *Env, sql string, args []any) (*Re
 	// role's statement_timeout.
 	ctx, cancel := detach(ctx)
 	defer cancel()
-	res, err := r.runOnce(ctx, conn.Conn(), env, sql, args)
-	if err != nil && staleStatement(err) && ctx.Err() == nil && !conn.Conn().IsClosed() {
-		if cache := statements(conn.Conn().PgConn(), r.StatementCacheSize); cache != nil {
-			// Nothing ran to completion; prepare everything afresh.
+	if g.behind != nil {
+		return r.runQueued(ctx, h, g, env, queued, descs, sql, args)
+	}
+	if fresh {
+		if cache := statements(g.conn.Conn().PgConn(), r.StatementCacheSize); cache != nil {
 			cache.reset()
-			res, err = r.runOnce(ctx, conn.Conn(), env, sql, args)
+		}
+	}
+	res, err := r.runOnce(ctx, h, env, sql, args)
+	if err != nil && staleStatement(err) && ctx.Err() == nil && !h.closed() {
+		if cache := statements(g.conn.Conn().PgConn(), r.StatementCacheSize); cache != nil {
+			cache.reset()
+			if h.passed {
+				// A request queued behind holds the connection now.
+				return nil, true, err
+			}
+			res, err = r.runOnce(ctx, h, env, sql, args)
 		}
 	}
 	if err != nil {
-		return nil, classify(ctx, conn.Conn(), err, env.Anonymous)
+		return nil, false, classify(ctx, h.closed(), err, env.Anonymous)
 	}
-	return res, nil
+	return res, false, nil
 }
 
 // detach returns a context that keeps ctx's values and deadline but is not
@@ -143,11 +217,11 @@ func detach(ctx context.Context) (context.Context, context.CancelFunc) {
 	return d, func() {}
 }
 
-func (r *Runner) runOnce(ctx context.Context, conn *pgx.Conn, env *Env, sql string, args []any) (*Result, error) {
+func (r *Runner) runOnce(ctx context.Context, h *hold, env *Env, sql string, args []any) (*Result, error) {
 	if env.Check != nil {
-		return r.runChecked(ctx, conn, env, sql, args)
+		return r.runChecked(ctx, h.conn.Conn(), env, sql, args)
 	}
-	return r.runImplicit(ctx, conn, env, sql, args)
+	return r.runImplicit(ctx, h, env, sql, args)
 }
 
 func (r *Runner) acquire(ctx context.Context) (*pgxpool.Conn, error) {
@@ -166,8 +240,9 @@ func (r *Runner) acquire(ctx context.Context) (*pgxpool.Conn, error) {
 // runImplicit is the one-round-trip shape: settings, [pre-request], main
 // statement, [failing statement for Rollback], one Sync.
 func (r *Runner) runImplicit(
-	ctx context.Context, conn *pgx.Conn, env *Env, sql string, args []any,
+	ctx context.Context, h *hold, env *Env, sql string, args []any,
 ) (*Result, error) {
+	conn := h.conn.Conn()
 	searchPath := SearchPath(env.SearchPath)
 	stmts, before, err := r.statements(conn, env, searchPath, false, sql, args)
 	if err != nil {
@@ -177,6 +252,7 @@ func (r *Runner) runImplicit(
 		stmts = append(stmts, stmt{sql: rollbackSQL, params: [][]byte{[]byte(rollbackMarker)}})
 	}
 	x := r.send(ctx, conn, env.Role, searchPath, stmts)
+	h.offer(x.cost, time.Now())
 
 	res, err := readMain(x, before)
 	if err == nil && env.Rollback {
@@ -187,6 +263,7 @@ func (r *Runner) runImplicit(
 	if closeErr := x.finish(); err == nil && !(env.Rollback && isRollbackMarker(closeErr)) {
 		err = closeErr
 	}
+	h.pass()
 	if err != nil {
 		return nil, err
 	}
@@ -269,6 +346,17 @@ func rollback(ctx context.Context, conn *pgx.Conn) {
 func (r *Runner) statements(
 	conn *pgx.Conn, env *Env, searchPath string, begin bool, sql string, args []any,
 ) ([]stmt, int, error) {
+	stmts := r.leading(env, searchPath, begin)
+	main, err := mainStatement(conn.TypeMap(), sql, args)
+	if err != nil {
+		return nil, 0, err
+	}
+	return append(stmts, main), len(stmts), nil
+}
+
+// leading lists [BEGIN], the settings and [the pre-request call]: the
+// statements before the main one.
+func (r *Runner) leading(env *Env, searchPath string, begin bool) []stmt {
 	stmts := make([]stmt, 0, 5)
 	if begin {
 		stmts = append(stmts, stmt{sql: "BEGIN"})
@@ -278,14 +366,18 @@ func (r *Runner) statements(
 	if r.PreRequest != "" {
 		stmts = append(stmts, stmt{sql: "SELECT " + qualifiedName(r.PreRequest) + "()"})
 	}
-	before := len(stmts)
+	return stmts
+}
 
-	// A nil description selects exec mode: text format, server-side types.
+// mainStatement encodes args for sql with the connection's type map. A nil
+// statement description selects exec mode: text format, server-side
+// types.
+func mainStatement(m *pgtype.Map, sql string, args []any) (stmt, error) {
 	var eqb pgx.ExtendedQueryBuilder
-	if err := eqb.Build(conn.TypeMap(), nil, args); err != nil {
-		return nil, 0, fmt.Errorf("encode arguments: %w", err)
+	if err := eqb.Build(m, nil, args); err != nil {
+		return stmt{}, fmt.Errorf("encode arguments: %w", err)
 	}
-	return append(stmts, stmt{sql: sql, params: eqb.ParamValues, formats: eqb.ParamFormats}), before, nil
+	return stmt{sql: sql, params: eqb.ParamValues, formats: eqb.ParamFormats}, nil
 }
 
 // readMain skips the results of the statements before the main one and
@@ -325,7 +417,15 @@ func scanResult(rr *pgconn.ResultReader) (*Result, error) {
 	if !rr.NextRow() {
 		return nil, errors.New("rls: main statement returned no row")
 	}
-	v := rr.Values()
+	return scanRow(rr.Values())
+}
+
+// scanRow decodes a row of the five-column contract. It copies what it
+// keeps: v belongs to the connection's read buffer.
+func scanRow(v [][]byte) (*Result, error) {
+	if len(v) != 5 {
+		return nil, fmt.Errorf("rls: main statement returned %d columns, want 5", len(v))
+	}
 	res := &Result{Total: -1}
 	var err error
 	if v[0] != nil {
@@ -349,14 +449,14 @@ func scanResult(rr *pgconn.ResultReader) (*Result, error) {
 // classify turns a failure of Run into an *Error. A failure that is neither
 // from the server nor from the connection (the connection is still open and
 // the context alive) is rowgate's own fault and answers 500.
-func classify(ctx context.Context, conn *pgx.Conn, err error, anonymous bool) *Error {
+func classify(ctx context.Context, closed bool, err error, anonymous bool) *Error {
 	if _, ok := errors.AsType[*Error](err); ok {
 		return FromPgError(err, anonymous)
 	}
 	if _, ok := errors.AsType[*pgconn.PgError](err); ok {
 		return FromPgError(err, anonymous)
 	}
-	if ctx.Err() == nil && !conn.IsClosed() {
+	if ctx.Err() == nil && !closed {
 		return internalError(fmt.Errorf("run statement: %w", err))
 	}
 	return FromPgError(err, anonymous)

@@ -4,6 +4,8 @@ import (
 	"errors"
 	"strconv"
 	"strings"
+	"sync"
+	"sync/atomic"
 
 	"github.com/jackc/pgx/v5/pgconn"
 )
@@ -16,10 +18,12 @@ const DefaultStatementCacheSize = 256
 // [pgconn.PgConn.CustomData].
 const stmtCacheKey = "rowgate.rls.statements"
 
-// stmtCache is one connection's prepared statements. A connection is used
-// by one request at a time, so it needs no lock. It lives as long as the
-// connection: a new connection starts empty.
+// stmtCache is one connection's prepared statements. It lives as long as
+// the connection: a new connection starts empty. The request reading its
+// results from the connection and one request queued behind it (see
+// [Runner.PipelineWindow]) may use it at the same time, hence the lock.
 type stmtCache struct {
+	mu      sync.Mutex
 	size    int
 	entries map[stmtKey]*stmtEntry
 	// clock orders uses for eviction of the least recently used entry.
@@ -47,6 +51,11 @@ type stmtKey struct {
 type stmtEntry struct {
 	desc *pgconn.StatementDescription
 	used uint64
+	// cost is how long exchanges whose main statement this is keep the
+	// connection busy, from the moment the server may start on them (sent,
+	// or the exchange ahead read) to their last result: a moving average
+	// in nanoseconds, 0 until measured.
+	cost atomic.Int64
 }
 
 // statements returns pc's statement cache, creating it on first use, or
@@ -57,7 +66,11 @@ func statements(pc *pgconn.PgConn, size int) *stmtCache {
 	}
 	data := pc.CustomData()
 	if c, ok := data[stmtCacheKey].(*stmtCache); ok {
-		c.size = size
+		if c.size != size {
+			c.mu.Lock()
+			c.size = size
+			c.mu.Unlock()
+		}
 		return c
 	}
 	c := &stmtCache{size: size, entries: map[stmtKey]*stmtEntry{}}
@@ -67,6 +80,8 @@ func statements(pc *pgconn.PgConn, size int) *stmtCache {
 
 // get returns the prepared statement for k, or nil.
 func (c *stmtCache) get(k stmtKey) *pgconn.StatementDescription {
+	c.mu.Lock()
+	defer c.mu.Unlock()
 	e, ok := c.entries[k]
 	if !ok {
 		return nil
@@ -78,13 +93,53 @@ func (c *stmtCache) get(k stmtKey) *pgconn.StatementDescription {
 
 // newName returns an unused statement name.
 func (c *stmtCache) newName() string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
 	c.seq++
 	return "rowgate_" + strconv.FormatUint(c.seq, 10)
+}
+
+// takeClosing returns the names waiting to be deallocated and forgets
+// them: the caller sends their deallocation.
+func (c *stmtCache) takeClosing() []string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	names := c.closing
+	c.closing = nil
+	return names
+}
+
+// prepared returns the prepared statements of keys, in order, when every
+// one of them is prepared and no deallocation is waiting to be sent, and
+// the cost of exchanges whose main statement is the last one; it returns
+// nil when not.
+func (c *stmtCache) prepared(keys []stmtKey, descs []*pgconn.StatementDescription) *atomic.Int64 {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if len(c.closing) > 0 {
+		return nil
+	}
+	var e *stmtEntry
+	for i, k := range keys {
+		var ok bool
+		if e, ok = c.entries[k]; !ok {
+			return nil
+		}
+		c.clock++
+		e.used = c.clock
+		descs[i] = e.desc
+	}
+	if e == nil {
+		return nil
+	}
+	return &e.cost
 }
 
 // add records that desc is prepared on the server for k, evicting the
 // least recently used statement when the cache is full.
 func (c *stmtCache) add(k stmtKey, desc *pgconn.StatementDescription) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
 	if old, ok := c.entries[k]; ok {
 		c.closing = append(c.closing, old.desc.Name)
 		delete(c.entries, k)
@@ -106,6 +161,8 @@ func (c *stmtCache) add(k stmtKey, desc *pgconn.StatementDescription) {
 
 // reset drops every statement.
 func (c *stmtCache) reset() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
 	for k, e := range c.entries {
 		c.closing = append(c.closing, e.desc.Name)
 		delete(c.entries, k)

@@ -17,6 +17,7 @@ import (
 	"unicode/utf16"
 
 	"github.com/rowgate/rowgate/jwks"
+	"github.com/rowgate/rowgate/rls"
 )
 
 // Config is rowgate's configuration. Its keys and defaults follow PostgREST's, so a PostgREST
@@ -36,6 +37,10 @@ type Config struct {
 	// DBPoolAcquisitionTimeout is how long a request waits for a pooled connection
 	// (db-pool-acquisition-timeout, whole seconds), 10 s by default.
 	DBPoolAcquisitionTimeout time.Duration
+	// DBPipelineWindow lets a request that finds every pooled connection busy
+	// queue its statements behind an exchange sent less than this long ago
+	// (db-pipeline-window, whole milliseconds; 0 turns it off), 2 ms by default.
+	DBPipelineWindow time.Duration
 	// DBMaxRows caps the rows a read returns (db-max-rows, alias max-rows); 0 is unlimited.
 	DBMaxRows int64
 	// DBExtraSearchPath is appended to the search_path (db-extra-search-path), ["public"] by
@@ -191,6 +196,7 @@ func defaultConfig() Config {
 		DBSchemas:                []string{"public"},
 		DBPool:                   10,
 		DBPoolAcquisitionTimeout: 10 * time.Second,
+		DBPipelineWindow:         rls.DefaultPipelineWindow,
 		DBExtraSearchPath:        []string{"public"},
 		DBTxEnd:                  "commit",
 		DBChannel:                "pgrst",
@@ -308,6 +314,14 @@ var configKeys = []configKey{
 		return nil
 	}},
 
+	{name: "db-pipeline-window", own: true, set: func(c *Config, k, v string) error {
+		ms, err := configParseInt(v)
+		if err != nil || ms < 0 || ms > 60_000 {
+			return configErrorf(k, "must be a whole number of milliseconds from 0 to 60000, got %q", v)
+		}
+		c.DBPipelineWindow = time.Duration(ms) * time.Millisecond
+		return nil
+	}},
 	{name: "jwt-jwks-url", own: true, set: func(c *Config, _, v string) error {
 		c.JWTJWKSURL = v
 		return nil

@@ -146,6 +146,7 @@ db-schemas = " api , v2,"
 db-anon-role = "web_anon"
 db-pool = 3
 db-pool-acquisition-timeout = 7
+db-pipeline-window = 3
 db-max-rows = 100
 db-extra-search-path = ""
 db-pre-request = "api.check"
@@ -196,6 +197,7 @@ no-such-key = "x"
 		DBAnonRole:               "web_anon",
 		DBPool:                   3,
 		DBPoolAcquisitionTimeout: 7 * time.Second,
+		DBPipelineWindow:         3 * time.Millisecond,
 		DBMaxRows:                100,
 		DBExtraSearchPath:        nil,
 		DBPreRequest:             "api.check",
@@ -350,6 +352,10 @@ func TestLoadConfigErrors(t *testing.T) {
 		{"short after base64", []string{"PGRST_JWT_SECRET=" + longSecret, "PGRST_JWT_SECRET_IS_BASE64=true"},
 			"jwt-secret", "at least 32 characters long, got 24"},
 		{"aud not a URI", []string{"PGRST_JWT_AUD=://x"}, "jwt-aud", "valid URI"},
+		{"negative pipeline window", []string{"ROWGATE_DB_PIPELINE_WINDOW=-1"}, "db-pipeline-window",
+			"whole number of milliseconds"},
+		{"fractional pipeline window", []string{"ROWGATE_DB_PIPELINE_WINDOW=0.5"}, "db-pipeline-window",
+			"whole number of milliseconds"},
 		{"jwks url scheme", []string{"ROWGATE_JWT_JWKS_URL=ftp://h/jwks"}, "jwt-jwks-url", "http or https"},
 		{"jwks url relative", []string{"ROWGATE_JWT_JWKS_URL=/jwks"}, "jwt-jwks-url", "http or https"},
 		{"secret file missing", []string{"PGRST_JWT_SECRET=@/nonexistent/secret"}, "jwt-secret",

@@ -140,6 +140,7 @@ func newApp(ctx context.Context, cfg Config, logger *slog.Logger, extra ...gatew
 	// db-pool-acquisition-timeout, then answers 503 PGRST003.
 	runner := rls.NewRunner(a.pool)
 	runner.AcquireTimeout = cfg.DBPoolAcquisitionTimeout
+	runner.PipelineWindow = cfg.DBPipelineWindow
 	runner.PreRequest = cfg.DBPreRequest
 	if !cfg.DBPreparedStatements {
 		runner.StatementCacheSize = 0
@@ -165,7 +166,7 @@ func newApp(ctx context.Context, cfg Config, logger *slog.Logger, extra ...gatew
 		OpenAPIServerProxyURI: cfg.OpenAPIServerProxyURI,
 	})
 	a.handler = srv
-	a.registry.MustRegister(rls.NewPoolCollector(a.pool, srv.Pending))
+	a.registry.MustRegister(rls.NewPoolCollector(a.pool, srv.Pending).WithRunner(runner))
 	return a, nil
 }
 
