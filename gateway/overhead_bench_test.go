@@ -54,6 +54,12 @@ func benchCatalog() *catalog.Catalog {
 			{Name: "created_at", Type: "timestamp with time zone", Default: "now()"},
 		},
 	})
+	cat.AddFunction(&catalog.Function{
+		Schema: "public", Name: "count_items", ReturnType: "bigint",
+		Args:       []catalog.Arg{{Name: "min_amount", Type: "integer"}},
+		Returns:    catalog.ReturnScalar,
+		Volatility: catalog.VolatilityStable,
+	})
 	return cat
 }
 
@@ -128,4 +134,9 @@ func BenchmarkList20(b *testing.B) {
 func BenchmarkInsert(b *testing.B) {
 	s, tok := benchServer(b, 1000, rls.Result{PageTotal: 1, Total: -1})
 	benchRequests(b, s, tok, http.MethodPost, "/items", `{"title":"bench","amount":7}`, http.StatusCreated)
+}
+
+func BenchmarkRPC(b *testing.B) {
+	s, tok := benchServer(b, 1000, rls.Result{PageTotal: 1, Total: -1, Body: []byte("42")})
+	benchRequests(b, s, tok, http.MethodPost, "/rpc/count_items", `{"min_amount":500}`, http.StatusOK)
 }
