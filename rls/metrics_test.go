@@ -6,7 +6,6 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
-	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/testutil"
 	"github.com/prometheus/client_golang/prometheus/testutil/promlint"
 
@@ -33,8 +32,7 @@ func TestPoolCollector(t *testing.T) {
 		t.Fatal("second acquire succeeded on a pool of one")
 	}
 
-	reg := prometheus.NewRegistry()
-	reg.MustRegister(rls.NewPoolCollector(pool, func() int64 { return 3 }))
+	got, mfs := metricValues(t, rls.NewPoolCollector(pool, func() int64 { return 3 }))
 	cases := []struct {
 		name string
 		want float64
@@ -48,20 +46,6 @@ func TestPoolCollector(t *testing.T) {
 		{"pgrst_db_pool_available", 0},
 		{"pgrst_db_pool_waiting", 2},
 		{"pgrst_db_pool_timeouts_total", 1},
-	}
-	mfs, err := reg.Gather()
-	if err != nil {
-		t.Fatal(err)
-	}
-	got := map[string]float64{}
-	for _, mf := range mfs {
-		m := mf.GetMetric()[0]
-		switch {
-		case m.GetGauge() != nil:
-			got[mf.GetName()] = m.GetGauge().GetValue()
-		case m.GetCounter() != nil:
-			got[mf.GetName()] = m.GetCounter().GetValue()
-		}
 	}
 	for _, c := range cases {
 		if got[c.name] != c.want {

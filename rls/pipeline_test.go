@@ -11,13 +11,14 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+	dto "github.com/prometheus/client_model/go"
 
 	"github.com/rowgate/rowgate/rls"
 )
 
 // metricValues gathers c's metrics, each a gauge or counter without
-// labels, by name.
-func metricValues(t *testing.T, c prometheus.Collector) map[string]float64 {
+// labels, by name, with the families for further checks.
+func metricValues(t *testing.T, c prometheus.Collector) (map[string]float64, []*dto.MetricFamily) {
 	t.Helper()
 	reg := prometheus.NewPedanticRegistry()
 	reg.MustRegister(c)
@@ -30,7 +31,7 @@ func metricValues(t *testing.T, c prometheus.Collector) map[string]float64 {
 		m := mf.GetMetric()[0]
 		got[mf.GetName()] = m.GetGauge().GetValue() + m.GetCounter().GetValue()
 	}
-	return got
+	return got, mfs
 }
 
 // whoAmI reports the request's subject and how many rows RLS lets it see.
@@ -207,7 +208,7 @@ func TestRunnerQueueTimeoutAndLeaving(t *testing.T) {
 	}
 	// The pool never saw those waits; the collector adds them to its own
 	// (the first acquisition, which opened the connection, is one).
-	got := metricValues(t, rls.NewPoolCollector(pool, nil).WithRunner(r))
+	got, _ := metricValues(t, rls.NewPoolCollector(pool, nil).WithRunner(r))
 	for name, want := range map[string]float64{
 		"rowgate_db_pool_canceled_acquires_total": 2,
 		"pgrst_db_pool_timeouts_total":            2,
