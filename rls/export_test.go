@@ -15,3 +15,11 @@ func CachedStatements(pc *pgconn.PgConn) (map[string]string, []string) {
 	}
 	return m, append([]string(nil), c.closing...)
 }
+
+// HeldAndWaiting returns how many connections the runner counts as held
+// and how many requests wait in its queue, for tests.
+func (r *Runner) HeldAndWaiting() (held int32, waiting, lanes int) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.held, len(r.waiters), len(r.lanes)
+}

@@ -110,7 +110,7 @@ func (c *PoolCollector) Collect(ch chan<- prometheus.Metric) {
 		q = c.runner.QueueStats()
 	}
 	canceled := float64(s.CanceledAcquireCount() + q.Abandoned)
-	counter(descPoolAcquires, float64(s.AcquireCount()))
+	counter(descPoolAcquires, float64(s.AcquireCount()+q.Handed))
 	counter(descPoolAcquireSeconds, (s.AcquireDuration() + q.WaitTime).Seconds())
 	counter(descPoolEmptyAcquires, float64(s.EmptyAcquireCount()+q.Waits))
 	counter(descPoolEmptyWaitSeconds, (s.EmptyAcquireWaitTime() + q.WaitTime).Seconds())

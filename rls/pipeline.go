@@ -46,6 +46,14 @@ import (
 // request without going back through the pool.
 const poolRoundInterval = time.Second
 
+// maxQueuedWrite bounds the messages a request writes behind another
+// one, well below socket buffer sizes.
+const maxQueuedWrite = 32 << 10
+
+// errNotQueued tells attempt to run the request as usual once the
+// exchange ahead has been read.
+var errNotQueued = errors.New("rls: not queued")
+
 // lane is a connection with an implicit exchange on its way, which one
 // request may queue behind. Runner.mu guards next.
 type lane struct {
@@ -89,6 +97,9 @@ type grant struct {
 // queueStats counts what the runner's own queue does.
 type queueStats struct {
 	waits, waitNanos, abandoned, queued atomic.Int64
+	// handed counts requests that got a connection from the runner, not
+	// from the pool.
+	handed atomic.Int64
 }
 
 // QueueStats is what the runner's queue has done so far.
@@ -103,6 +114,9 @@ type QueueStats struct {
 	// Queued counts requests whose statements went out behind another
 	// request's exchange.
 	Queued int64
+	// Handed counts requests that got their connection from another
+	// request rather than from the pool (queued ones included).
+	Handed int64
 }
 
 // QueueStats returns what the runner's own queue has done so far. It adds
@@ -114,6 +128,7 @@ func (r *Runner) QueueStats() QueueStats {
 		WaitTime:  time.Duration(r.queueStats.waitNanos.Load()),
 		Abandoned: r.queueStats.abandoned.Load(),
 		Queued:    r.queueStats.queued.Load(),
+		Handed:    r.queueStats.handed.Load(),
 	}
 }
 
@@ -142,6 +157,7 @@ func (r *Runner) obtain(ctx context.Context, keys []stmtKey, descs []*pgconn.Sta
 			r.dropLane(l)
 			r.mu.Unlock()
 			r.queueStats.queued.Add(1)
+			r.queueStats.handed.Add(1)
 			return w.grant, nil
 		}
 	}
@@ -181,15 +197,28 @@ func (r *Runner) obtain(ctx context.Context, keys []stmtKey, descs []*pgconn.Sta
 		<-w.ready
 	}
 	if w.grant.conn == nil {
-		return r.acquireHeld(ctx)
+		// What is left of the acquisition timeout bounds the pool's wait.
+		timeout := r.AcquireTimeout
+		if timeout > 0 {
+			if timeout -= time.Since(start); timeout <= 0 {
+				timeout = time.Nanosecond
+			}
+		}
+		return r.acquireHeldWithin(ctx, timeout)
 	}
+	r.queueStats.handed.Add(1)
 	return w.grant, nil
 }
 
 // acquireHeld acquires a connection from the pool for a place already
 // counted in held, and gives the place up when that fails.
 func (r *Runner) acquireHeld(ctx context.Context) (grant, error) {
-	conn, err := r.acquire(ctx)
+	return r.acquireHeldWithin(ctx, r.AcquireTimeout)
+}
+
+// acquireHeldWithin is acquireHeld waiting at most timeout.
+func (r *Runner) acquireHeldWithin(ctx context.Context, timeout time.Duration) (grant, error) {
+	conn, err := r.acquireWithin(ctx, timeout)
 	if err != nil {
 		r.giveUp()
 		return grant{}, err
@@ -221,7 +250,8 @@ func (r *Runner) pickLane(keys []stmtKey, descs []*pgconn.StatementDescription) 
 	var best *lane
 	var cost *atomic.Int64
 	for _, l := range r.lanes {
-		if now.Sub(l.sentAt) >= r.PipelineWindow || (best != nil && !l.sentAt.Before(best.sentAt)) {
+		if now.Sub(l.sentAt) >= r.PipelineWindow || now.Sub(l.since) >= poolRoundInterval ||
+			(best != nil && !l.sentAt.Before(best.sentAt)) {
 			continue
 		}
 		if c := preparedOn(l.conn, r.StatementCacheSize, keys, descs); c != nil {
@@ -274,6 +304,11 @@ func (h *hold) offer(cost *atomic.Int64, sentAt time.Time) {
 	}
 	h.l = lane{conn: h.conn, sentAt: sentAt, since: h.since, cost: cost}
 	h.open = true
+	if h.conn.Conn().IsClosed() || time.Since(h.since) >= poolRoundInterval {
+		// Nobody may queue on a dead connection, nor on one due back
+		// in the pool.
+		return
+	}
 	if c := cost.Load(); c == 0 || c >= int64(r.PipelineWindow) {
 		// Unmeasured or too slow to wait behind: measure it only.
 		return
@@ -349,7 +384,9 @@ func (h *hold) release() {
 		return
 	}
 	r.mu.Lock()
-	if len(r.waiters) > 0 && !h.conn.Conn().IsClosed() && time.Since(h.since) < poolRoundInterval {
+	pc := h.conn.Conn().PgConn()
+	if len(r.waiters) > 0 && !pc.IsClosed() && !pc.IsBusy() && pc.TxStatus() == 'I' &&
+		time.Since(h.since) < poolRoundInterval {
 		w := r.waiters[0]
 		r.waiters = slices.Delete(r.waiters, 0, 1)
 		r.mu.Unlock()
@@ -380,6 +417,13 @@ func (r *Runner) runQueued(
 		stmts[len(stmts)-1] = main
 		var msg []byte
 		if msg, writeErr = encodeQueued(stmts, descs); writeErr == nil {
+			if len(msg) > maxQueuedWrite {
+				// Written ahead, its results (the settings statement
+				// echoes its values) could fill the socket while the
+				// write still blocks: wait and run it as usual.
+				<-g.behind
+				return nil, false, errNotQueued
+			}
 			_, writeErr = pc.Conn().Write(msg)
 		}
 	}
@@ -447,6 +491,14 @@ func readQueued(ctx context.Context, pc *pgconn.PgConn, main int) (*Result, erro
 	for {
 		msg, err := pc.ReceiveMessage(ctx)
 		if err != nil {
+			// What is left of the exchange is unread: nobody else may
+			// use the connection. ReceiveMessage leaves it open after a
+			// timeout or a context already done.
+			if !pc.IsClosed() {
+				closeCtx, cancel := context.WithTimeout(context.Background(), time.Second)
+				_ = pc.Close(closeCtx)
+				cancel()
+			}
 			return nil, err
 		}
 		switch m := msg.(type) {

@@ -157,7 +157,8 @@ func (r *Runner) attempt(ctx context.Context, env *Env, sql string, args []any, 
 		keyBuf  [8]stmtKey
 		descBuf [8]*pgconn.StatementDescription
 	)
-	if r.queueing() && !fresh && env.Check == nil && !env.Rollback {
+	_, hasDeadline := ctx.Deadline()
+	if r.queueing() && !fresh && env.Check == nil && !env.Rollback && !hasDeadline {
 		searchPath := SearchPath(env.SearchPath)
 		queued = append(r.leading(env, searchPath, false), stmt{sql: sql})
 		if len(queued) <= len(keyBuf) {
@@ -183,23 +184,25 @@ func (r *Runner) attempt(ctx context.Context, env *Env, sql string, args []any, 
 	ctx, cancel := detach(ctx)
 	defer cancel()
 	if g.behind != nil {
-		return r.runQueued(ctx, h, g, env, queued, descs, sql, args)
-	}
-	if fresh {
-		if cache := statements(g.conn.Conn().PgConn(), r.StatementCacheSize); cache != nil {
-			cache.reset()
+		res, stale, err := r.runQueued(ctx, h, g, env, queued, descs, sql, args)
+		if !errors.Is(err, errNotQueued) {
+			return res, stale, err
 		}
+	}
+	// Taken while the request owns the connection: once a request queued
+	// behind takes it over, it may release it at any time.
+	cache := statements(g.conn.Conn().PgConn(), r.StatementCacheSize)
+	if fresh && cache != nil {
+		cache.reset()
 	}
 	res, err := r.runOnce(ctx, h, env, sql, args)
-	if err != nil && staleStatement(err) && ctx.Err() == nil && !h.closed() {
-		if cache := statements(g.conn.Conn().PgConn(), r.StatementCacheSize); cache != nil {
-			cache.reset()
-			if h.passed {
-				// A request queued behind holds the connection now.
-				return nil, true, err
-			}
-			res, err = r.runOnce(ctx, h, env, sql, args)
+	if err != nil && staleStatement(err) && ctx.Err() == nil && !h.closed() && cache != nil {
+		cache.reset()
+		if h.passed {
+			// A request queued behind holds the connection now.
+			return nil, true, err
 		}
+		res, err = r.runOnce(ctx, h, env, sql, args)
 	}
 	if err != nil {
 		return nil, false, classify(ctx, h.closed(), err, env.Anonymous)
@@ -225,9 +228,15 @@ func (r *Runner) runOnce(ctx context.Context, h *hold, env *Env, sql string, arg
 }
 
 func (r *Runner) acquire(ctx context.Context) (*pgxpool.Conn, error) {
-	if r.AcquireTimeout > 0 {
+	return r.acquireWithin(ctx, r.AcquireTimeout)
+}
+
+// acquireWithin acquires a pooled connection, waiting at most timeout
+// (zero: as long as ctx allows).
+func (r *Runner) acquireWithin(ctx context.Context, timeout time.Duration) (*pgxpool.Conn, error) {
+	if timeout > 0 {
 		var cancel context.CancelFunc
-		ctx, cancel = context.WithTimeout(ctx, r.AcquireTimeout)
+		ctx, cancel = context.WithTimeout(ctx, timeout)
 		defer cancel()
 	}
 	conn, err := r.pool.Acquire(ctx)
@@ -252,7 +261,11 @@ func (r *Runner) runImplicit(
 		stmts = append(stmts, stmt{sql: rollbackSQL, params: [][]byte{[]byte(rollbackMarker)}})
 	}
 	x := r.send(ctx, conn, env.Role, searchPath, stmts)
-	h.offer(x.cost, time.Now())
+	if _, hasDeadline := ctx.Deadline(); !env.Rollback && !hasDeadline {
+		// A deadline on this exchange closes the connection under the
+		// request queued behind, maybe after the server ran it.
+		h.offer(x.cost, time.Now())
+	}
 
 	res, err := readMain(x, before)
 	if err == nil && env.Rollback {

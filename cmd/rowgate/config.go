@@ -39,7 +39,7 @@ type Config struct {
 	DBPoolAcquisitionTimeout time.Duration
 	// DBPipelineWindow lets a request that finds every pooled connection busy
 	// queue its statements behind an exchange sent less than this long ago
-	// (db-pipeline-window, whole milliseconds; 0 turns it off), 2 ms by default.
+	// (db-pipeline-window, whole milliseconds; 0 turns it off), 1 ms by default.
 	DBPipelineWindow time.Duration
 	// DBMaxRows caps the rows a read returns (db-max-rows, alias max-rows); 0 is unlimited.
 	DBMaxRows int64
