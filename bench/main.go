@@ -66,7 +66,7 @@ func parseFlags(args []string) (options, error) {
 	fs.DurationVar(&o.warmup, "warmup", 3*time.Second, "unmeasured load before each measurement")
 	fs.IntVar(&o.connections, "connections", 64, "concurrent HTTP connections (and floor goroutines)")
 	fs.IntVar(&o.threads, "threads", 2, "wrk threads")
-	pools := fs.String("pool", "8", "rowgate's db-pool (and the floor's pool), or a comma-separated list to compare")
+	pools := fs.String("pool", "4", "rowgate's db-pool (and the floor's pool), or a comma-separated list to compare")
 	names := fs.String("scenarios", "get-one,list-20,embed,insert,rpc", "scenarios to run, comma-separated")
 	fs.IntVar(&o.runs, "runs", 1, "runs of every measurement; the summary prints their medians")
 	fs.BoolVar(&o.cacheOff, "cache-off", true, "also run get-one with the verified-token cache off")
