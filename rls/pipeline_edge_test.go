@@ -275,13 +275,7 @@ func TestQueueMetricsCountHandedConnections(t *testing.T) {
 func TestQueueBehindDeallocateAll(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
-	if _, err := e.admin.Exec(context.Background(), `
-		CREATE FUNCTION api.forget(s float8) RETURNS text LANGUAGE plpgsql AS $$
-		BEGIN PERFORM pg_sleep(s); IF s > 0 THEN EXECUTE 'DEALLOCATE ALL'; END IF; RETURN 'forgot'; END $$;
-		GRANT EXECUTE ON FUNCTION api.forget(float8) TO anon`); err != nil {
-		t.Fatal(err)
-	}
-	const forget = `SELECT 1::bigint, -1::bigint, api.forget($1::float8), NULL::text, NULL::text`
+	forget := addForget(t, e)
 	r := queueingRunner(t, e, 1)
 	for range 4 {
 		run(t, r, anonEnv(), forget, 0)
@@ -294,20 +288,7 @@ func TestQueueBehindDeallocateAll(t *testing.T) {
 			run(t, r, anonEnv(), forget, 0)
 			run(t, r, userEnv(userA), selectItems)
 		}
-		ahead := make(chan error, 1)
-		go func() {
-			_, err := r.Run(context.Background(), anonEnv(), forget, []any{0.2})
-			ahead <- err
-		}()
-		time.Sleep(50 * time.Millisecond)
-		res, err := r.Run(context.Background(), userEnv(userB), selectItems, nil)
-		if err != nil {
-			t.Fatalf("round %d: queued request: %v", round, err)
-		}
-		if got := strings.Join(labels(t, res.Body), ","); got != "a-public,b-private,b-public" {
-			t.Fatalf("round %d: user B got %s", round, got)
-		}
-		if err := <-ahead; err != nil {
+		if err := userBBehind(t, r, forget, 0.2); err != nil {
 			t.Fatalf("round %d: ahead: %v", round, err)
 		}
 	}
@@ -331,24 +312,46 @@ func TestQueueBehindStatementTimeout(t *testing.T) {
 	r := queueingRunner(t, e, 1)
 	warmQueue(t, r)
 	for round := range 3 {
-		ahead := make(chan error, 1)
-		go func() {
-			_, err := r.Run(context.Background(), anonEnv(), sleepy, []any{0.3})
-			ahead <- err
-		}()
-		time.Sleep(50 * time.Millisecond)
-		res, err := r.Run(context.Background(), userEnv(userB), selectItems, nil)
-		if err != nil {
-			t.Fatalf("round %d: queued: %v", round, err)
-		}
-		if got := strings.Join(labels(t, res.Body), ","); got != "a-public,b-private,b-public" {
-			t.Fatalf("round %d: user B got %s", round, got)
-		}
-		rerr, _ := errors.AsType[*rls.Error](<-ahead)
+		rerr, _ := errors.AsType[*rls.Error](userBBehind(t, r, sleepy, 0.3))
 		if rerr == nil || rerr.Code != "57014" {
 			t.Fatalf("round %d: ahead: %v, want 57014", round, rerr)
 		}
 		run(t, r, anonEnv(), sleepy, 0)
 	}
 	t.Logf("queue stats %+v", r.QueueStats())
+}
+
+// addForget creates api.forget(s), which sleeps s seconds and then, when s
+// is positive, drops every prepared statement of its connection, and
+// returns a main statement calling it.
+func addForget(t *testing.T, e *env) string {
+	t.Helper()
+	if _, err := e.admin.Exec(context.Background(), `
+		CREATE FUNCTION api.forget(s float8) RETURNS text LANGUAGE plpgsql AS $$
+		BEGIN PERFORM pg_sleep(s); IF s > 0 THEN EXECUTE 'DEALLOCATE ALL'; END IF; RETURN 'forgot'; END $$;
+		GRANT EXECUTE ON FUNCTION api.forget(float8) TO anon`); err != nil {
+		t.Fatal(err)
+	}
+	return `SELECT 1::bigint, -1::bigint, api.forget($1::float8), NULL::text, NULL::text`
+}
+
+// userBBehind runs ahead (anonymous, with argument arg) and, while it
+// runs, user B's read of the items, which must see exactly B's rows; it
+// returns the error of the request ahead.
+func userBBehind(t *testing.T, r *rls.Runner, ahead string, arg float64) error {
+	t.Helper()
+	done := make(chan error, 1)
+	go func() {
+		_, err := r.Run(context.Background(), anonEnv(), ahead, []any{arg})
+		done <- err
+	}()
+	time.Sleep(50 * time.Millisecond)
+	res, err := r.Run(context.Background(), userEnv(userB), selectItems, nil)
+	if err != nil {
+		t.Fatalf("queued request: %v", err)
+	}
+	if got := strings.Join(labels(t, res.Body), ","); got != "a-public,b-private,b-public" {
+		t.Fatalf("user B got %s", got)
+	}
+	return <-done
 }

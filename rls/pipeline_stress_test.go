@@ -203,13 +203,7 @@ func TestQueuePoolCloseUnderLoad(t *testing.T) {
 // queued request may have released it). Meaningful with -race.
 func TestQueueStaleAheadLeavesPassedConnection(t *testing.T) {
 	e := newEnv(t)
-	if _, err := e.admin.Exec(context.Background(), `
-		CREATE FUNCTION api.forget(s float8) RETURNS text LANGUAGE plpgsql AS $$
-		BEGIN PERFORM pg_sleep(s); IF s > 0 THEN EXECUTE 'DEALLOCATE ALL'; END IF; RETURN 'forgot'; END $$;
-		GRANT EXECUTE ON FUNCTION api.forget(float8) TO anon`); err != nil {
-		t.Fatal(err)
-	}
-	const forget = `SELECT 1::bigint, -1::bigint, api.forget($1::float8), NULL::text, NULL::text`
+	forget := addForget(t, e)
 	r := queueingRunner(t, e, 1)
 	for range 4 {
 		run(t, r, userEnv(userA), whoAmI)
@@ -254,13 +248,7 @@ func TestQueueStaleAheadLeavesPassedConnection(t *testing.T) {
 // may release the connection while A is in its stale-statement branch.
 func TestQueueStaleAheadAfterHandoff(t *testing.T) {
 	e := newEnv(t)
-	if _, err := e.admin.Exec(context.Background(), `
-		CREATE FUNCTION api.forget(s float8) RETURNS text LANGUAGE plpgsql AS $$
-		BEGIN PERFORM pg_sleep(s); IF s > 0 THEN EXECUTE 'DEALLOCATE ALL'; END IF; RETURN 'forgot'; END $$;
-		GRANT EXECUTE ON FUNCTION api.forget(float8) TO anon`); err != nil {
-		t.Fatal(err)
-	}
-	const forget = `SELECT 1::bigint, -1::bigint, api.forget($1::float8), NULL::text, NULL::text`
+	forget := addForget(t, e)
 	r := rls.NewRunner(e.pool(t, 1, execModes[0]))
 	r.PipelineWindow = 50 * time.Millisecond
 	for round := range 10 {
