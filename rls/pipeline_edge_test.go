@@ -35,12 +35,7 @@ func TestQueueDeadlineLeavesNoResultsBehind(t *testing.T) {
 	r := queueingRunner(t, e, 1)
 	warmQueue(t, r)
 
-	ahead := make(chan error, 1)
-	go func() {
-		_, err := r.Run(context.Background(), anonEnv(), sleepy, []any{0.5})
-		ahead <- err
-	}()
-	time.Sleep(100 * time.Millisecond) // the sleeper holds the only connection
+	ahead := runAhead(r, anonEnv(), sleepy, 0.5) // the sleeper holds the only connection
 
 	ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
 	defer cancel()
@@ -78,12 +73,7 @@ func TestQueueNothingBehindRollback(t *testing.T) {
 		run(t, r, rb, sleepy, 0)
 		run(t, r, userEnv(userA), selectItems)
 	}
-	ahead := make(chan error, 1)
-	go func() {
-		_, err := r.Run(context.Background(), rb, sleepy, []any{0.3})
-		ahead <- err
-	}()
-	time.Sleep(100 * time.Millisecond)
+	ahead := runAhead(r, rb, sleepy, 0.3)
 	run(t, r, userEnv(userA), selectItems)
 	if err := <-ahead; err != nil {
 		t.Fatalf("rollback request: %v", err)
@@ -155,12 +145,7 @@ func queuedLargeRequest(t *testing.T, header, body int) {
 		t.Fatalf("unqueued: %s", res.Body)
 	}
 
-	ahead := make(chan error, 1)
-	go func() {
-		_, err := r.Run(context.Background(), anonEnv(), sleepy, []any{0.3})
-		ahead <- err
-	}()
-	time.Sleep(100 * time.Millisecond)
+	ahead := runAhead(r, anonEnv(), sleepy, 0.3)
 	done := make(chan error, 1)
 	go func() {
 		_, err := r.Run(context.Background(), big, echo, []any{arg})
@@ -202,12 +187,7 @@ func TestQueueNothingOnADeadConnection(t *testing.T) {
 	r := queueingRunner(t, e, 1)
 	warmQueue(t, r)
 
-	ahead := make(chan error, 1)
-	go func() {
-		_, err := r.Run(context.Background(), anonEnv(), sleepy, []any{3})
-		ahead <- err
-	}()
-	time.Sleep(100 * time.Millisecond)
+	ahead := runAhead(r, anonEnv(), sleepy, 3)
 	queued := make(chan error, 1)
 	go func() {
 		_, err := r.Run(context.Background(), userEnv(userA), selectItems, nil)
@@ -240,12 +220,7 @@ func TestQueueMetricsCountHandedConnections(t *testing.T) {
 	r.PipelineWindow = time.Second
 	check := anonEnv()
 	check.Check = func(*rls.Result) error { return nil } // never queues behind
-	ahead := make(chan error, 1)
-	go func() {
-		_, err := r.Run(context.Background(), anonEnv(), sleepy, []any{0.3})
-		ahead <- err
-	}()
-	time.Sleep(100 * time.Millisecond)
+	ahead := runAhead(r, anonEnv(), sleepy, 0.3)
 	errs := make(chan error, 10)
 	for range 10 {
 		go func() {
@@ -340,12 +315,7 @@ func addForget(t *testing.T, e *env) string {
 // returns the error of the request ahead.
 func userBBehind(t *testing.T, r *rls.Runner, ahead string, arg float64) error {
 	t.Helper()
-	done := make(chan error, 1)
-	go func() {
-		_, err := r.Run(context.Background(), anonEnv(), ahead, []any{arg})
-		done <- err
-	}()
-	time.Sleep(50 * time.Millisecond)
+	done := runAhead(r, anonEnv(), ahead, arg)
 	res, err := r.Run(context.Background(), userEnv(userB), selectItems, nil)
 	if err != nil {
 		t.Fatalf("queued request: %v", err)
@@ -354,4 +324,16 @@ func userBBehind(t *testing.T, r *rls.Runner, ahead string, arg float64) error {
 		t.Fatalf("user B got %s", got)
 	}
 	return <-done
+}
+
+// runAhead starts a request of e running sql with argument arg and
+// returns its error's channel once it has had time to take a connection.
+func runAhead(r *rls.Runner, e *rls.Env, sql string, arg any) <-chan error {
+	done := make(chan error, 1)
+	go func() {
+		_, err := r.Run(context.Background(), e, sql, []any{arg})
+		done <- err
+	}()
+	time.Sleep(100 * time.Millisecond)
+	return done
 }
